@@ -1,0 +1,61 @@
+# The one entry point for humans and CI. `make run` and `make test` work on a fresh clone.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+export WEGWIJS_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: install run serve ingest test test-fast lint format typecheck bench corpus-check clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -c requirements.lock -e ".[dev]"
+	$(BIN)/python -m wegwijs.model_install
+	$(BIN)/python -m guardrails.pii.warmup
+	touch $(STAMP)
+
+run: install
+	$(BIN)/wegwijs ingest
+	$(BIN)/wegwijs serve
+
+serve: install
+	$(BIN)/wegwijs serve
+
+ingest: install
+	$(BIN)/wegwijs ingest
+
+corpus-check: install
+	$(BIN)/wegwijs corpus check
+
+test: install
+	$(BIN)/pytest -q
+
+test-fast: install
+	$(BIN)/pytest -q -m "not llm and not browser"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: install
+	$(BIN)/mypy wegwijs ingest assistant guardrails ui eval
+
+bench: install
+	$(BIN)/wegwijs bench ingest --json
+	$(BIN)/wegwijs bench retrieval --json
+	$(BIN)/wegwijs bench guard --json
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""The answer engine: retrieval, FAQ / generative / extractive strategies, citation checks."""

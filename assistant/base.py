@@ -1,0 +1,47 @@
+"""The small interfaces every answer strategy shares. The engine only ever sees redacted text."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from wegwijs.domain import Answer, Citation, ScoredChunk
+
+
+@dataclass(frozen=True)
+class Turn:
+    role: str  # "user" | "assistant"
+    text: str  # redacted
+
+
+@dataclass(frozen=True)
+class AnswerRequest:
+    question: str  # redacted text only
+    municipality: str | None = None  # gemeente from the postcode or the town the user named
+    postcode4: str | None = None
+    history: tuple[Turn, ...] = ()
+
+
+@dataclass
+class CheckedAnswer:
+    """A generated answer after the citation check."""
+
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    low_confidence: bool = False
+    removed_citations: int = 0
+
+
+class Strategy(Protocol):
+    """One way to answer. Returns None when it has no answer (the engine tries the next)."""
+
+    async def answer(
+        self, request: AnswerRequest, passages: list[ScoredChunk]
+    ) -> Answer | None: ...
+
+
+class StreamingStrategy(Strategy, Protocol):
+    """A strategy that can also stream its text as it is produced (the generative one)."""
+
+    def stream(self, request: AnswerRequest, passages: list[ScoredChunk]) -> AsyncIterator[str]: ...

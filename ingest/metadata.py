@@ -1,0 +1,116 @@
+"""Front matter: parse YAML with line numbers and validate the document fields."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+import yaml
+
+from ingest.problems import Problem, error, warning
+from wegwijs.domain import Law
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+URL_PATTERN = re.compile(r"^https?://\S+$")
+REQUIRED = ("id", "title", "law", "sources", "checked", "review_by")
+KNOWN = frozenset((*REQUIRED, "municipalities", "audience", "needs_review"))
+
+
+def split_front_matter(text: str) -> tuple[str | None, str, int]:
+    """Return (front matter, body, line number where the body starts)."""
+    if not text.startswith("---"):
+        return None, text, 1
+    lines = text.splitlines(keepends=True)
+    for index in range(1, len(lines)):
+        if lines[index].strip() == "---":
+            return "".join(lines[1:index]), "".join(lines[index + 1 :]), index + 2
+    return None, text, 1
+
+
+def key_line(front: str, key: str, offset: int = 1) -> int:
+    for number, line in enumerate(front.splitlines(), start=offset):
+        if line.startswith(f"{key}:"):
+            return number
+    return offset
+
+
+def parse_yaml(text: str, path: str, offset: int = 0) -> tuple[Any, list[Problem]]:
+    try:
+        return yaml.safe_load(text), []
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = (mark.line + 1 + offset) if mark is not None else offset + 1
+        problem = getattr(exc, "problem", None) or "ongeldige YAML"
+        return None, [error(path, line, f"YAML kan niet gelezen worden: {problem}")]
+
+
+def as_date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def validate_meta(
+    meta: Any, path: str, front: str, offset: int, today: date
+) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """Check document metadata; return the cleaned fields, or None when it cannot be used."""
+    if not isinstance(meta, dict):
+        return None, [error(path, offset, "front matter ontbreekt of is geen lijst van velden")]
+    problems: list[Problem] = []
+
+    def line(key: str) -> int:
+        return key_line(front, key, offset)
+
+    for key in REQUIRED:
+        if meta.get(key) in (None, "", []):
+            problems.append(error(path, offset, f"veld '{key}' ontbreekt"))
+    for key in meta:
+        if key not in KNOWN:
+            problems.append(warning(path, line(str(key)), f"onbekend veld '{key}'"))
+    doc_id = str(meta.get("id", ""))
+    if doc_id and not ID_PATTERN.match(doc_id):
+        problems.append(error(path, line("id"), f"id '{doc_id}': alleen a-z, 0-9 en '-'"))
+    law = meta.get("law")
+    if law is not None and law not in Law.__members__:
+        allowed = ", ".join(Law.__members__)
+        problems.append(error(path, line("law"), f"onbekende wet '{law}' (kies uit: {allowed})"))
+    sources = meta.get("sources") or []
+    if not isinstance(sources, list):
+        problems.append(error(path, line("sources"), "'sources' moet een lijst van URL's zijn"))
+        sources = []
+    for source in sources:
+        if not URL_PATTERN.match(str(source)):
+            problems.append(error(path, line("sources"), f"bron is geen URL: '{source}'"))
+    dates: dict[str, date | None] = {}
+    for key in ("checked", "review_by"):
+        dates[key] = as_date(meta.get(key))
+        if meta.get(key) is not None and dates[key] is None:
+            problems.append(error(path, line(key), f"'{key}' is geen datum (JJJJ-MM-DD)"))
+    review_by = dates["review_by"]
+    if review_by is not None and review_by < today:
+        problems.append(
+            warning(path, line("review_by"), f"controledatum {review_by} is voorbij: controleer")
+        )
+    municipalities = meta.get("municipalities") or []
+    if not isinstance(municipalities, list):
+        problems.append(error(path, line("municipalities"), "'municipalities' moet een lijst zijn"))
+        municipalities = []
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    cleaned = {
+        "id": doc_id,
+        "title": str(meta["title"]),
+        "law": Law(str(law)),
+        "sources": tuple(str(s) for s in sources),
+        "checked": dates["checked"],
+        "review_by": review_by,
+        "municipalities": tuple(str(m) for m in municipalities),
+        "audience": str(meta.get("audience", "")),
+    }
+    return cleaned, problems

@@ -1,0 +1,1 @@
+"""Wegwijs: shared settings, domain types, service seams and the composition root."""

@@ -1,0 +1,181 @@
+"""The one typed settings object. Only this module reads the environment.
+
+Precedence (highest first): explicit keyword arguments, environment variables
+(`WEGWIJS_*`, nested with `__`, e.g. `WEGWIJS_LLM__BASE_URL`), the profile file
+`profiles/<profile>.toml`, then the defaults below.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROFILES_DIR = PROJECT_ROOT / "profiles"
+
+
+class Profile(StrEnum):
+    local = "local"
+    production = "production"
+    test = "test"
+
+
+class EmbeddingSettings(BaseModel):
+    # Empty means "<data_dir>/models/multilingual-e5-small" (materialised at install).
+    model_path: str = ""
+    query_prefix: str = "query: "
+    passage_prefix: str = "passage: "
+    batch_size: int = 32
+    max_seq_length: int = 512
+    device: str = "cpu"
+
+
+class VectorStoreSettings(BaseModel):
+    # local: Qdrant local mode in <data_dir>/qdrant; memory: in-process;
+    # server: a Qdrant server or cluster at `url`.
+    mode: Literal["local", "memory", "server"] = "local"
+    url: str = "http://localhost:6333"
+    api_key: str = ""
+    collection: str = "wegwijs"
+
+
+class LlmSettings(BaseModel):
+    # none: FAQ + extractive only. openai: any OpenAI-compatible server (vLLM, llama_cpp.server).
+    backend: Literal["none", "openai"] = "none"
+    base_url: str = "http://127.0.0.1:8001/v1"
+    api_key: str = "not-needed"
+    model: str = "default"
+    timeout_s: float = 30.0
+    connect_timeout_s: float = 3.0
+    max_retries: int = 2
+    context_tokens: int = 4096
+    max_answer_tokens: int = 400
+    temperature: float = 0.2
+    system_prompt_file: str = ""  # empty: assistant/prompts/system.nl.txt
+
+
+class RetrievalSettings(BaseModel):
+    top_k: int = 5
+    prefetch_k: int = 30
+    faq_threshold: float = 0.90
+    min_relevance: float = 0.80
+    history_turns: int = 3
+
+
+class StoreSettings(BaseModel):
+    # Empty means sqlite under <data_dir>/wegwijs.db; production: a PostgreSQL URL.
+    database_url: str = ""
+    retention_days: int = 90
+
+
+class OrganisationSettings(BaseModel):
+    name: str = "Wegwijs"
+    contact_phone: str = ""
+    contact_url: str = ""
+    huisartsenpost_phone: str = ""
+
+
+class UiSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 8000
+    embed_allowlist: list[str] = Field(default_factory=list)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="WEGWIJS_",
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+
+    profile: Profile = Profile.local
+    data_dir: Path = Path("var")
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    vector_store: VectorStoreSettings = Field(default_factory=VectorStoreSettings)
+    llm: LlmSettings = Field(default_factory=LlmSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    organisation: OrganisationSettings = Field(default_factory=OrganisationSettings)
+    ui: UiSettings = Field(default_factory=UiSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, ProfileFileSource(settings_cls))
+
+    # Derived paths: one data directory holds all mutable local state.
+    @property
+    def data_path(self) -> Path:
+        return self.data_dir if self.data_dir.is_absolute() else Path.cwd() / self.data_dir
+
+    @property
+    def model_path(self) -> Path:
+        if self.embedding.model_path:
+            return Path(self.embedding.model_path)
+        return self.data_path / "models" / "multilingual-e5-small"
+
+    @property
+    def qdrant_path(self) -> Path:
+        return self.data_path / "qdrant"
+
+    @property
+    def database_url(self) -> str:
+        return self.store.database_url or f"sqlite:///{self.data_path / 'wegwijs.db'}"
+
+
+class ProfileFileSource(PydanticBaseSettingsSource):
+    """Reads `profiles/<profile>.toml`; the profile name comes from init or the environment."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        name = os.environ.get("WEGWIJS_PROFILE", Profile.local.value)
+        path = PROFILES_DIR / f"{name}.toml"
+        if not path.exists():
+            return {}
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+
+
+def load_settings(overrides: dict[str, str] | None = None) -> Settings:
+    """Build settings, with optional dotted overrides like {"llm.model": "x"} (eval --settings)."""
+    nested: dict[str, Any] = {}
+    for key, value in (overrides or {}).items():
+        target = nested
+        *parents, leaf = key.split(".")
+        for part in parents:
+            target = target.setdefault(part, {})
+        target[leaf] = value
+    if not nested:
+        return Settings()
+    base = Settings().model_dump()
+    return Settings(**_deep_merge(base, nested))
+
+
+def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
