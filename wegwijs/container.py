@@ -4,7 +4,6 @@ eval runner ask it for services; tests build their own with other settings."""
 from __future__ import annotations
 
 import logging
-import os
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -21,8 +20,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("wegwijs")
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
 class Container:

@@ -1,0 +1,24 @@
+"""`wegwijs bench ...`: benchmarks that report ratios against a floor measured in-process."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from wegwijs.config import load_settings
+
+bench_app = typer.Typer(help="Benchmarks (ratios against a baseline in the same process).")
+
+
+@bench_app.command("ingest")
+def bench_ingest_command(
+    synthetic_chunks: Annotated[int, typer.Option(help="Size of the synthetic corpus.")] = 10_000,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Ingest throughput vs raw sentence-transformers encode, shipped and synthetic corpus."""
+    from ingest.bench import bench_ingest
+
+    result = bench_ingest(load_settings(), synthetic_chunks=synthetic_chunks)
+    print(json.dumps(result) if as_json else json.dumps(result, indent=2))
