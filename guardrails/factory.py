@@ -1,0 +1,26 @@
+"""Builds `Guardrails` from the settings; the composition root calls `build_guardrails`."""
+
+from __future__ import annotations
+
+from guardrails.contacts import load_crisis_contacts
+from guardrails.inspector import Guardrails
+from wegwijs.config import Settings
+from wegwijs.embedding import Embedder, SentenceTransformerEmbedder
+
+
+def build_guardrails(settings: Settings, embedder: Embedder | None) -> Guardrails:
+    """The real PII redactor, crisis contacts from corpus/contacts.yaml, optional embedder."""
+    from guardrails.pii import DutchPiiRedactor  # heavy import (presidio, deduce): only here
+
+    contacts = load_crisis_contacts(settings.corpus_dir / "contacts.yaml")
+    return Guardrails(settings, DutchPiiRedactor(), embedder, contacts)
+
+
+def embedder_if_present(settings: Settings) -> Embedder | None:
+    """The e5 embedder when its model folder exists; the guardrails also work without it."""
+    if not (settings.model_path / "config.json").exists():
+        return None
+    e = settings.embedding
+    return SentenceTransformerEmbedder(
+        settings.model_path, e.query_prefix, e.passage_prefix, e.batch_size, 128, e.device
+    )
