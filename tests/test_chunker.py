@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from wegwijs.domain import Law, SourceDocument
 from ingest.chunker import chunk_document, embedding_text
+from wegwijs.domain import Law, SourceDocument
 
 
 def _doc(text: str) -> SourceDocument:

@@ -22,3 +22,21 @@ def bench_ingest_command(
 
     result = bench_ingest(load_settings(), synthetic_chunks=synthetic_chunks)
     print(json.dumps(result) if as_json else json.dumps(result, indent=2))
+
+
+@bench_app.command("guard")
+def bench_guard_command(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Guardrails latency per message (p50/p95 after warm-up) and start-up time."""
+    from guardrails.bench import bench_guard
+
+    result = bench_guard()
+    print(json.dumps(result) if as_json else json.dumps(result, indent=2))
+
+
+def _mount_retrieval() -> None:
+    from assistant.bench import retrieval_command
+
+    bench_app.command("retrieval")(retrieval_command)
+
+
+_mount_retrieval()

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import typer
 
+from assistant.cli import ask_command
+from guardrails.cli import make_guard_app
 from ingest.cli import corpus_app, ingest_command
+from ui.cli import serve_command
 from wegwijs.bench_cli import bench_app
 
 app = typer.Typer(
@@ -13,6 +16,9 @@ app = typer.Typer(
 app.add_typer(corpus_app, name="corpus")
 app.command("ingest")(ingest_command)
 app.add_typer(bench_app, name="bench")
+app.command("ask")(ask_command)
+app.add_typer(make_guard_app(), name="guard")
+app.command("serve")(serve_command)
 
 
 if __name__ == "__main__":

@@ -67,13 +67,14 @@ class LlmSettings(BaseModel):
 class RetrievalSettings(BaseModel):
     top_k: int = 5
     prefetch_k: int = 30
-    faq_threshold: float = 0.90
-    min_relevance: float = 0.80
+    faq_threshold: float = 0.94  # calibrated: assistant/data/faq_threshold.json, README
+    min_relevance: float = 0.845  # calibrated: python -m assistant.calibrate_relevance
     history_turns: int = 3
 
 
 class StoreSettings(BaseModel):
-    # Empty means sqlite under <data_dir>/wegwijs.db; production: a PostgreSQL URL.
+    # Empty means sqlite under <data_dir>/wegwijs.db; production: a PostgreSQL URL;
+    # "memory" keeps conversations in-process (tests, eval runs).
     database_url: str = ""
     retention_days: int = 90
 

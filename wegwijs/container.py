@@ -7,19 +7,32 @@ import logging
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from wegwijs.chat import ChatService
 from wegwijs.config import Settings
 from wegwijs.contacts import load_contacts
+from wegwijs.conversations import (
+    ConversationStore,
+    MemoryConversationStore,
+    SqlConversationStore,
+)
 from wegwijs.domain import Contact
 from wegwijs.embedding import Embedder, SentenceTransformerEmbedder
 from wegwijs.sparse import DutchSparseEncoder
 from wegwijs.vectorstore import QdrantStore, VectorStore
 
 if TYPE_CHECKING:
+    from assistant.engine import AnswerEngine
+    from assistant.providers import ProviderDirectory
+    from assistant.retrieval import Retriever
+    from assistant.strategies.faq import FaqStrategy
+    from guardrails.inspector import Guardrails
     from ingest.corpus import Corpus
     from ingest.pipeline import IngestPipeline
 
 log = logging.getLogger("wegwijs")
 
+# Services built from the corpus; dropped after a re-ingest so they rebuild from the new one.
+CORPUS_SERVICES = ("corpus", "provider_directory", "faq_strategy", "engine")
 
 
 class Container:
@@ -65,6 +78,97 @@ class Container:
         from ingest.pipeline import IngestPipeline
 
         return IngestPipeline(self.store, self.embedder, self.sparse)
+
+    @cached_property
+    def corpus(self) -> Corpus:
+        """The corpus as loaded at start-up (FAQ answers and provider listings come from it)."""
+        return self.load_corpus()
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        from assistant.retrieval import Retriever
+
+        return Retriever(self.embedder, self.sparse, self.store, self.settings)
+
+    @cached_property
+    def provider_directory(self) -> ProviderDirectory:
+        from assistant.providers import ProviderDirectory
+
+        return ProviderDirectory(self.corpus.providers, self.corpus.pc4)
+
+    @cached_property
+    def faq_strategy(self) -> FaqStrategy:
+        from assistant.strategies.faq import FaqStrategy
+
+        return FaqStrategy(
+            self.retriever, self.store, self.corpus.faq, self.settings.retrieval.faq_threshold
+        )
+
+    @cached_property
+    def engine(self) -> AnswerEngine:
+        from assistant.engine import AnswerEngine
+        from assistant.strategies.extractive import ExtractiveStrategy, load_texts
+        from assistant.strategies.local import LocalProvidersStrategy
+
+        texts = load_texts()
+        extractive = ExtractiveStrategy(
+            self.retriever, self.embedder, self.sparse, self.settings.organisation, texts
+        )
+        generative = None
+        llm_errors: tuple[type[BaseException], ...] = (TimeoutError, ConnectionError)
+        if self.settings.llm.backend == "openai":
+            from assistant.llm import LlmError
+            from assistant.strategies.generative import GenerativeStrategy
+
+            generative = GenerativeStrategy.from_settings(self.settings)
+            llm_errors = (LlmError, TimeoutError)
+        return AnswerEngine(
+            self.retriever,
+            self.faq_strategy,
+            extractive,
+            generative,
+            LocalProvidersStrategy(self.provider_directory, texts),
+            self.settings,
+            llm_errors=llm_errors,
+        )
+
+    @cached_property
+    def guardrails(self) -> Guardrails:
+        """Needs neither the vector store, the LLM nor the database (crisis must always work)."""
+        from guardrails.factory import build_guardrails, embedder_if_present
+
+        return build_guardrails(self.settings, embedder_if_present(self.settings))
+
+    @cached_property
+    def conversations(self) -> ConversationStore:
+        if self.settings.store.database_url == "memory":
+            return MemoryConversationStore()
+        self.settings.data_path.mkdir(parents=True, exist_ok=True)
+        return SqlConversationStore(self.settings.database_url)
+
+    @cached_property
+    def chat(self) -> ChatService:
+        return ChatService(
+            self.guardrails,
+            engine=lambda: self.engine,
+            store=lambda: self.conversations,
+            municipality_for=self.municipality_for,
+        )
+
+    def municipality_for(self, postcode4: str | None, redacted_text: str) -> str | None:
+        """The gemeente for local answers: from the postcode, else a town named in the text."""
+        directory = self.provider_directory
+        from_postcode = directory.gemeente_for(postcode4) if postcode4 else None
+        return from_postcode or directory.gemeente_for(redacted_text)
+
+    def starter_questions(self, count: int) -> list[str]:
+        return [entry.question for entry in self.corpus.faq[:count]]
+
+    def corpus_changed(self, corpus: Corpus) -> None:
+        """After a re-ingest: FAQ answers and listings come from the new corpus from now on."""
+        for name in CORPUS_SERVICES:
+            self.__dict__.pop(name, None)
+        self.__dict__["corpus"] = corpus
 
     def close(self) -> None:
         if "store" in self.__dict__:

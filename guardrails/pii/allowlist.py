@@ -10,6 +10,8 @@ import yaml
 
 ALLOWLIST_FILE = Path(__file__).parent / "data" / "allowlist.yaml"
 _HONORIFICS = ("mevrouw", "meneer", "mevr", "mw", "dhr", "de heer", "heer", "mr", "dr")
+# Surname particles: "het loket van Breda" is a town, not a person called "van Breda".
+_PARTICLES = ("van", "de", "der", "den", "het", "'t", "ter", "ten", "te", "in", "op", "uit")
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,8 @@ class Allowlist:
         if entity in {"NAAM", "INSTELLING"}:
             words = [w.strip(".,") for w in normalized.split()]
             words = [w for w in words if w and w not in _HONORIFICS]
-            return not words or all(w in self.words for w in words)
+            core = [w for w in words if w not in _PARTICLES]
+            return not core or all(w in self.words for w in core)
         return False
 
 

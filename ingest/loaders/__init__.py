@@ -97,7 +97,7 @@ def _with_sidecar(
             if text is None:
                 return None, [*problems, *decode_problems]
             body = html_to_markdown(text) if suffix in (".html", ".htm") else text
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any parser failure means: skip this file
         return None, [*problems, error(rel, 1, f"bestand kan niet gelezen worden: {exc}")]
     if not body.strip():
         return None, [*problems, error(rel, 1, "geen tekst gevonden in het bestand")]

@@ -1,0 +1,1 @@
+"""Answer strategies: one file each, behind the `Strategy` protocol in assistant.base."""

@@ -1,0 +1,87 @@
+"""Shared fixtures: the real e5 model behind a disk cache, and containers built once per session.
+
+- `shipped`: the shipped corpus (corpus/) ingested into an in-memory Qdrant;
+- `fixed`: the small fixed test corpus (tests/data/corpus/) that golden files depend on.
+Both use the calibrated thresholds below, not the defaults in wegwijs/config.py.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from tests.embedding_cache import CachedEmbedder
+from wegwijs.config import EmbeddingSettings, RetrievalSettings, Settings, VectorStoreSettings
+from wegwijs.container import Container
+from wegwijs.embedding import SentenceTransformerEmbedder
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL_PATH = ROOT / "var" / "models" / "multilingual-e5-small"
+FIXED_CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
+# Calibrated on assistant/data/*.jsonl (python -m assistant.calibrate_faq / calibrate_relevance).
+CALIBRATED: dict[str, Any] = {"faq_threshold": 0.94, "min_relevance": 0.845}
+
+
+def make_settings(data_dir: Path, corpus_dir: Path, **overrides: Any) -> Settings:
+    retrieval = {**CALIBRATED, **overrides.pop("retrieval", {})}
+    return Settings(
+        data_dir=data_dir,
+        corpus_dir=corpus_dir,
+        vector_store=VectorStoreSettings(mode="memory"),
+        embedding=EmbeddingSettings(model_path=str(MODEL_PATH)),
+        retrieval=RetrievalSettings(**retrieval),
+        **overrides,
+    )
+
+
+@pytest.fixture(scope="session")
+def embedder(request: pytest.FixtureRequest) -> Iterator[CachedEmbedder]:
+    if not (MODEL_PATH / "config.json").exists():
+        pytest.skip(f"no embedding model at {MODEL_PATH} (run `make install`)")
+    real = SentenceTransformerEmbedder(MODEL_PATH)
+    folder = Path(request.config.cache.mkdir("wegwijs-embeddings"))
+    cached = CachedEmbedder(real, folder, str(MODEL_PATH))
+    yield cached
+    cached.save()
+
+
+def build_container(
+    embedder: CachedEmbedder, data_dir: Path, corpus_dir: Path, **overrides: Any
+) -> Container:
+    container = Container(make_settings(data_dir, corpus_dir, **overrides))
+    container.__dict__["embedder"] = embedder  # replace the cached_property with the shared one
+    return container
+
+
+def ingested(embedder: CachedEmbedder, data_dir: Path, corpus_dir: Path) -> Container:
+    container = build_container(embedder, data_dir, corpus_dir)
+    report = container.ingest_pipeline.run(container.corpus)
+    assert report.chunks > 0
+    embedder.save()
+    return container
+
+
+@pytest.fixture(scope="session")
+def shipped(
+    embedder: CachedEmbedder, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Container]:
+    container = ingested(embedder, tmp_path_factory.mktemp("shipped"), ROOT / "corpus")
+    yield container
+    container.close()
+
+
+@pytest.fixture(scope="session")
+def fixed(
+    embedder: CachedEmbedder, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Container]:
+    container = ingested(embedder, tmp_path_factory.mktemp("fixed"), FIXED_CORPUS)
+    yield container
+    container.close()

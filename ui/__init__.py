@@ -1,0 +1,1 @@
+"""The chat widget (Chainlit) and the coordinator pages."""

@@ -1,0 +1,73 @@
+"""The Chainlit chat widget for mantelzorgers. Start it with `wegwijs serve`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import chainlit as cl
+
+from assistant.base import Turn
+from ui.render import crisis_card_props, render_answer
+from ui.runtime import get_runtime
+from ui.texts import text
+from wegwijs.chat import ChatResult
+from wegwijs.domain import Route
+
+HISTORY_TURNS = 6
+
+
+@cl.on_app_startup
+async def startup() -> None:
+    from ui import routes
+
+    routes.install()
+    await get_runtime().start()
+
+
+@cl.on_app_shutdown
+async def shutdown() -> None:
+    await get_runtime().stop()
+
+
+@cl.set_starters
+async def starters(*_: Any) -> list[cl.Starter]:
+    questions = get_runtime().container.starter_questions(4)
+    return [cl.Starter(label=q, message=q) for q in questions]
+
+
+@cl.on_chat_start
+async def start() -> None:
+    cl.user_session.set("history", [])
+    cl.user_session.set("postcode4", None)
+    await cl.Message(content=text("welcome")).send()
+
+
+@cl.on_message
+async def on_message(message: cl.Message) -> None:
+    runtime = get_runtime()
+    history: list[Turn] = cl.user_session.get("history") or []
+    reply = cl.Message(content="")
+    result: ChatResult | None = None
+    async for event in runtime.chat.stream(
+        message.content,
+        postcode4=cl.user_session.get("postcode4"),
+        history=tuple(history[-HISTORY_TURNS:]),
+        conversation_id=cl.context.session.thread_id,
+    ):
+        if isinstance(event, ChatResult):
+            result = event
+        else:
+            await reply.stream_token(event)
+    if result is None:
+        return
+    cl.user_session.set("postcode4", result.postcode4)
+    answer = result.answer
+    if answer.route is Route.crisis:
+        card = cl.CustomElement(name="CrisisCard", props=crisis_card_props(answer))
+        reply.content = answer.answer
+        reply.elements = [card]  # type: ignore[list-item]
+    else:
+        reply.content, reply.elements = render_answer(answer)
+    await reply.send()  # also ends a stream; sends the source elements
+    history += [Turn("user", result.redacted_question), Turn("assistant", answer.answer)]
+    cl.user_session.set("history", history)

@@ -1,0 +1,93 @@
+"""Extra HTTP routes on Chainlit's FastAPI app: admin ingest (loopback + token), privacy page."""
+
+from __future__ import annotations
+
+import hmac
+import html
+import re
+
+from chainlit.server import app
+from fastapi import Header, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from ingest.remote import INGEST_PATH
+from ui.runtime import get_runtime
+from ui.texts import text
+
+_installed = False
+
+
+def install() -> None:
+    """Register the routes once, ahead of Chainlit's router (it ends in a catch-all page)."""
+    global _installed
+    if _installed:
+        return
+    before = len(app.router.routes)
+    app.add_api_route(INGEST_PATH, admin_ingest, methods=["POST"])
+    app.add_api_route("/wegwijs/privacy", privacy_page, methods=["GET"])
+    ours = app.router.routes[before:]
+    del app.router.routes[before:]
+    first_chainlit = next(
+        (i for i, r in enumerate(app.router.routes) if not getattr(r, "path", "")),
+        len(app.router.routes),
+    )
+    app.router.routes[first_chainlit:first_chainlit] = ours
+    _installed = True
+
+
+async def admin_ingest(
+    request: Request, rebuild: bool = False, x_wegwijs_token: str = Header(default="")
+) -> JSONResponse:
+    runtime = get_runtime()
+    client = request.client.host if request.client else ""
+    if client not in ("127.0.0.1", "::1", "localhost"):
+        raise HTTPException(status_code=403, detail="alleen vanaf deze machine")
+    if not runtime.token or not hmac.compare_digest(x_wegwijs_token, runtime.token):
+        raise HTTPException(status_code=401, detail="ongeldig token")
+    report, problems = await runtime.ingest(rebuild=rebuild)
+    return JSONResponse({"report": report, "problems": problems})
+
+
+async def privacy_page() -> HTMLResponse:
+    return HTMLResponse(page("Privacy", markdown_to_html(text("privacy"))))
+
+
+def page(title: str, body: str) -> str:
+    return (
+        "<!doctype html><html lang='nl'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{html.escape(title)} – Wegwijs</title>"
+        "<style>body{font:18px/1.6 system-ui,sans-serif;max-width:42rem;margin:2rem auto;"
+        "padding:0 1rem;color:#111;background:#fff}@media(prefers-color-scheme:dark){"
+        "body{color:#f2f2f2;background:#111}a{color:#9cc3ff}}</style></head>"
+        f"<body><main>{body}</main></body></html>"
+    )
+
+
+def markdown_to_html(markdown: str) -> str:
+    """The small Markdown subset our text files use: headings, lists, bold, code, links."""
+    out: list[str] = []
+    in_list = False
+    for raw in markdown.splitlines():
+        line = html.escape(raw.rstrip())
+        line = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", line)
+        line = re.sub(r"`(.+?)`", r"<code>\1</code>", line)
+        line = re.sub(r"\[(.+?)\]\((.+?)\)", r"<a href='\2'>\1</a>", line)
+        if line.startswith("- "):
+            if not in_list:
+                out.append("<ul>")
+                in_list = True
+            out.append(f"<li>{line[2:]}</li>")
+            continue
+        if in_list and not line.startswith("  "):
+            out.append("</ul>")
+            in_list = False
+        if line.startswith("## "):
+            out.append(f"<h2>{line[3:]}</h2>")
+        elif line.startswith("# "):
+            out.append(f"<h1>{line[2:]}</h1>")
+        elif line.strip():
+            out.append(f"<p>{line.strip()}</p>")
+    if in_list:
+        out.append("</ul>")
+    return "\n".join(out)

@@ -1,0 +1,103 @@
+"""What one running chat server holds: the container, the ingest lock and the corpus watcher.
+
+In the embedded default the server owns the local Qdrant folder (one process per folder), so
+re-ingest while the chat runs happens here: the watcher picks up corpus edits within
+`WATCH_SECONDS`, and `wegwijs ingest` from another shell is forwarded over loopback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from ingest.remote import write_token
+from wegwijs.chat import ChatService
+from wegwijs.config import Settings, load_settings
+from wegwijs.container import Container
+
+log = logging.getLogger("wegwijs.ui")
+WATCH_SECONDS = 5.0
+
+
+def corpus_fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
+    entries = []
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            stat = path.stat()
+            entries.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(entries)
+
+
+class Runtime:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.container = Container(settings)
+        self.token = ""
+        self._lock = asyncio.Lock()
+        self._fingerprint: tuple[tuple[str, int, int], ...] = ()
+        self._watcher: asyncio.Task[None] | None = None
+
+    @property
+    def chat(self) -> ChatService:
+        return self.container.chat
+
+    async def start(self) -> None:
+        self.token = write_token(self.settings)
+        # Build the guardrails first: the crisis path must work even if the store does not.
+        await asyncio.to_thread(lambda: self.container.guardrails)
+        await self.ingest()
+        self._watcher = asyncio.create_task(self._watch())
+
+    async def stop(self) -> None:
+        if self._watcher:
+            self._watcher.cancel()
+        self.container.close()
+
+    async def ingest(self, rebuild: bool = False) -> tuple[dict[str, Any], list[str]]:
+        async with self._lock:
+            self._fingerprint = corpus_fingerprint(self.settings.corpus_dir)
+            report = await asyncio.to_thread(self._ingest_sync, rebuild)
+        problems = [str(p) for p in report.problems]
+        log.info("ingest: %s (%d problems)", report.to_json(), len(problems))
+        return report.to_json(), problems
+
+    def _ingest_sync(self, rebuild: bool) -> Any:
+        corpus = self.container.load_corpus()
+        report = self.container.ingest_pipeline.run(corpus, rebuild=rebuild)
+        self.container.corpus_changed(corpus)
+        return report
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(WATCH_SECONDS)
+            try:
+                if corpus_fingerprint(self.settings.corpus_dir) != self._fingerprint:
+                    await self.ingest()
+            except Exception:  # the watcher must survive a bad edit
+                log.exception("corpus watcher: ingest failed; will retry on the next change")
+
+
+_runtime: Runtime | None = None
+
+
+def get_runtime() -> Runtime:
+    """The server's runtime, built from the settings on first use; tests may `set_runtime`."""
+    global _runtime
+    if _runtime is None:
+        _runtime = Runtime(load_settings())
+    return _runtime
+
+
+def set_runtime(runtime: Runtime | None) -> None:
+    global _runtime
+    _runtime = runtime
+
+
+def ui_dir() -> Path:
+    return Path(__file__).resolve().parent
+
+
+os.environ.setdefault("CHAINLIT_APP_ROOT", str(ui_dir()))

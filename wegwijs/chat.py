@@ -1,0 +1,132 @@
+"""One message, end to end: guardrails first, then the answer engine, then the output check.
+
+The raw text is seen only by `Guardrails.inspect`; from there on only the redacted text flows
+to the engine, the LLM prompt, the conversation store and the logs.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from assistant.base import AnswerRequest, Turn
+from wegwijs.conversations import ConversationStore, Exchange
+from wegwijs.domain import Answer, Route
+
+if TYPE_CHECKING:
+    from assistant.engine import AnswerEngine
+    from guardrails.inspector import Guardrails
+
+log = logging.getLogger("wegwijs.chat")
+BOUNDARY = re.compile(r"[.!?]\s|\n")  # streamed text is checked one sentence at a time
+
+
+@dataclass
+class ChatResult:
+    answer: Answer
+    redacted_question: str
+    postcode4: str | None
+    exchange_id: str
+
+
+class ChatService:
+    def __init__(
+        self,
+        guardrails: Guardrails,
+        engine: Callable[[], AnswerEngine],
+        store: Callable[[], ConversationStore],
+        municipality_for: Callable[[str | None, str], str | None],
+    ) -> None:
+        # engine and store are resolved lazily: a crisis reply needs neither of them.
+        self.guardrails = guardrails
+        self._engine = engine
+        self._store = store
+        self.municipality_for = municipality_for
+
+    async def handle(
+        self,
+        text: str,
+        postcode4: str | None = None,
+        history: tuple[Turn, ...] = (),
+        conversation_id: str = "",
+    ) -> ChatResult:
+        result = None
+        async for event in self.stream(text, postcode4, history, conversation_id):
+            if isinstance(event, ChatResult):
+                result = event
+        assert result is not None
+        return result
+
+    async def stream(
+        self,
+        text: str,
+        postcode4: str | None = None,
+        history: tuple[Turn, ...] = (),
+        conversation_id: str = "",
+    ) -> AsyncIterator[str | ChatResult]:
+        """Checked text as it is produced (sentence by sentence), then the ChatResult."""
+        started = time.perf_counter()
+        verdict = self.guardrails.inspect(text)
+        postcode4 = verdict.postcode4 or postcode4
+        answer = self.guardrails.reply(verdict)
+        if answer is None:
+            from assistant.engine import FinalAnswer, TextDelta
+
+            request = AnswerRequest(
+                question=verdict.redacted_text,
+                municipality=self.municipality_for(postcode4, verdict.redacted_text),
+                postcode4=postcode4,
+                history=history,
+            )
+            pending = ""
+            async for event in self._engine().stream(request):
+                if isinstance(event, TextDelta):
+                    pending += event.text
+                    ends = [m.end() for m in BOUNDARY.finditer(pending)]
+                    if ends:
+                        ready, pending = pending[: ends[-1]], pending[ends[-1] :]
+                        yield self._checked(ready)
+                elif isinstance(event, FinalAnswer):
+                    answer = event.answer
+            if pending:
+                yield self._checked(pending)
+        assert answer is not None
+        if answer.route is Route.answer:
+            allowed = [c.url for c in answer.citations]
+            answer.answer = self.guardrails.check_output(answer.answer, allowed).text
+        answer.latency_ms = (time.perf_counter() - started) * 1000
+        exchange_id = self._record(conversation_id, verdict.redacted_text, answer)
+        yield ChatResult(answer, verdict.redacted_text, postcode4, exchange_id)
+
+    def _checked(self, sentence: str) -> str:
+        return self.guardrails.check_output(sentence).text
+
+    def _record(self, conversation_id: str, question: str, answer: Answer) -> str:
+        exchange = Exchange(
+            conversation_id=conversation_id or uuid.uuid4().hex,
+            question=question,
+            answer=answer.answer,
+            route=answer.route.value,
+            strategy=answer.strategy.value,
+            crisis_kind=answer.crisis_kind.value if answer.crisis_kind else None,
+            low_confidence=answer.low_confidence,
+            latency_ms=answer.latency_ms,
+            citations=",".join(c.id for c in answer.citations),
+        )
+        log.info(
+            "message route=%s strategy=%s crisis_kind=%s latency_ms=%.0f",
+            exchange.route,
+            exchange.strategy,
+            exchange.crisis_kind,
+            exchange.latency_ms,
+        )
+        try:
+            self._store().record(exchange)
+        except Exception:  # a database outage must not cost the user an answer
+            log.exception("conversation store unavailable; exchange not stored")
+        return exchange.id
