@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from wegwijs.domain import FaqEntry, Law
 
 FAQ_FIELDS = ("id", "question", "variants", "answer", "law", "sources", "owner", "review_by")
 MAX_ANSWER_WORDS = 130
+LIST_ITEM = re.compile(r"^([-*]|\d+\.)\s")
 
 
 def load_faq_file(path: Path, root: Path, today: date) -> tuple[FaqEntry | None, list[Problem]]:
@@ -62,7 +64,7 @@ def load_faq_file(path: Path, root: Path, today: date) -> tuple[FaqEntry | None,
         id=str(data["id"]),
         question=str(data["question"]).strip(),
         variants=tuple(str(v).strip() for v in variants),
-        answer=str(data["answer"]).strip(),
+        answer=unwrap(str(data["answer"])),
         law=Law(data["law"]),
         sources=tuple(str(s) for s in sources),
         owner=str(data["owner"]),
@@ -71,6 +73,20 @@ def load_faq_file(path: Path, root: Path, today: date) -> tuple[FaqEntry | None,
         retired=bool(data.get("retired", False)),
     )
     return entry, problems
+
+
+def unwrap(text: str) -> str:
+    """Join hard-wrapped lines of a YAML block into paragraphs; keep blank lines and lists."""
+    paragraphs = []
+    for block in text.strip().split("\n\n"):
+        lines: list[str] = []
+        for line in (raw.strip() for raw in block.splitlines()):
+            if lines and line and not LIST_ITEM.match(line):
+                lines[-1] += " " + line  # a wrapped continuation
+            elif line:
+                lines.append(line)
+        paragraphs.append("\n".join(lines))
+    return "\n\n".join(p for p in paragraphs if p)
 
 
 def load_faq(faq_dir: Path, root: Path, today: date) -> tuple[list[FaqEntry], list[Problem]]:

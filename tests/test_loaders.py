@@ -122,3 +122,12 @@ def test_front_matter_problems_name_the_line(tmp_path: Path) -> None:
     assert any(r.startswith("doc.md:5:") and "geen URL" in r for r in rendered)
     assert any(r.startswith("doc.md:6:") and "geen datum" in r for r in rendered)
     assert any(r.startswith("doc.md:7:") and "voorbij" in r for r in rendered)
+
+
+def test_faq_answers_are_unwrapped_into_paragraphs() -> None:
+    from ingest.faq import unwrap
+
+    text = "Dit is een\nlange zin.\n\nTweede alinea\nhier.\n- punt een\n  vervolg\n- punt twee\n"
+    assert unwrap(text) == (
+        "Dit is een lange zin.\n\nTweede alinea hier.\n- punt een vervolg\n- punt twee"
+    )

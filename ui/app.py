@@ -30,7 +30,7 @@ async def shutdown() -> None:
 
 
 @cl.set_starters
-async def starters(*_: Any) -> list[cl.Starter]:
+async def starters(user: Any = None, language: str | None = None) -> list[cl.Starter]:
     questions = get_runtime().container.starter_questions(4)
     return [cl.Starter(label=q, message=q) for q in questions]
 

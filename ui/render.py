@@ -4,39 +4,43 @@ from __future__ import annotations
 
 from typing import Any
 
-import chainlit as cl
-
 from wegwijs.domain import Answer, Strategy
 
-FAQ_MARK = "✅ *Dit antwoord is gecontroleerd door de organisatie.*"
+FAQ_MARK = "**Goedgekeurd antwoord** van de organisatie."
 LOW_CONFIDENCE_MARK = (
-    "⚠️ *Ik weet dit niet zeker. Controleer het bij de bron of vraag het aan je gemeente.*"
+    "**Let op:** ik weet dit niet zeker. Controleer het bij de bron of vraag het aan je gemeente."
 )
 
 
+def source_label(url: str) -> str:
+    """'https://www.regelhulp.nl/onderwerpen/pgb' -> 'regelhulp.nl/onderwerpen/pgb'."""
+    bare = url.split("://", 1)[-1].removeprefix("www.").rstrip("/")
+    return bare if len(bare) <= 60 else bare[:57] + "..."
+
+
 def render_answer(answer: Answer) -> tuple[str, list[Any]]:
+    """Answer text, marks, and the sources as a numbered list of links with their quotes."""
     parts = [answer.answer]
     if answer.strategy is Strategy.faq:
         parts.append(FAQ_MARK)
     if answer.low_confidence:
         parts.append(LOW_CONFIDENCE_MARK)
-    elements: list[Any] = []
-    if answer.citations:
-        lines = ["**Bronnen**"]
+    # An extractive answer already quotes its sentences and ends with its "Lees meer" links.
+    if answer.citations and answer.strategy is not Strategy.extractive:
+        lines = ["**Bronnen**", ""]
         for number, citation in enumerate(answer.citations, start=1):
-            name = f"Bron {number}"
             heading = f" – {citation.heading}" if citation.heading else ""
-            lines.append(f"{number}. [{citation.title}{heading}]({citation.url}) ({name})")
-            quote = f"> {citation.quote}\n\n" if citation.quote else ""
-            elements.append(
-                cl.Text(
-                    name=name,
-                    content=f"**{citation.title}**{heading}\n\n{quote}[Lees meer]({citation.url})",
-                    display="side",
-                )
+            # FAQ sources all carry the question as title: show where each one points instead.
+            label = (
+                source_label(citation.url)
+                if answer.strategy is Strategy.faq
+                else citation.title + heading
             )
+            lines.append(f"{number}. [{label}]({citation.url})")
+            if citation.quote:
+                lines.append(f"   > {citation.quote}")
         parts.append("\n".join(lines))
-    return "\n\n".join(parts), elements
+    return "\n\n".join(parts), []
 
 
 def crisis_card_props(answer: Answer) -> dict[str, Any]:
