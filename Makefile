@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 export WEGWIJS_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: install run serve ingest test test-fast lint format typecheck bench corpus-check clean
+.PHONY: install run serve ingest test test-fast lint format typecheck bench eval corpus-check clean
 
 install: $(STAMP)
 
@@ -56,6 +56,10 @@ bench: install
 	$(BIN)/wegwijs bench ingest --json
 	$(BIN)/wegwijs bench retrieval --json
 	$(BIN)/wegwijs bench guard --json
+
+eval: install
+	$(BIN)/wegwijs eval run $(addprefix --dataset ,$(wildcard eval/datasets/*.jsonl)) --out var/eval
+	$(BIN)/wegwijs eval compare eval/baseline var/eval
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -99,9 +99,11 @@ class Guardrails:
         """The finished reply for crisis, medical and out-of-scope routes (None for `answer`)."""
         return self.replies.for_verdict(verdict)
 
-    def check_output(self, answer_text: str, allowed: Sequence[str] = ()) -> OutputVerdict:
+    def check_output(
+        self, answer_text: str, allowed: Sequence[str] = (), source_text: str = ""
+    ) -> OutputVerdict:
         """Run on every answer before it is shown: no PII echoed, no medical advice."""
-        return self.output.check(answer_text, allowed)
+        return self.output.check(answer_text, allowed, source_text)
 
     def document_has_injection(self, text: str) -> bool:
         """For retrieved corpus text: instructions inside a document are data, never obeyed."""

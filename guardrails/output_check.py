@@ -50,18 +50,26 @@ class OutputCheck:
         self.refusal_text = refusal_text
         self.allowed = frozenset(_key(a) for a in allowed if a and a.strip())
 
-    def check(self, answer_text: str, allowed: Sequence[str] = ()) -> OutputVerdict:
-        """`allowed`: literals the answer may contain (phones of cited providers, for example)."""
+    def check(
+        self, answer_text: str, allowed: Sequence[str] = (), source_text: str = ""
+    ) -> OutputVerdict:
+        """`allowed`: literals the answer may contain (phones of cited providers, for example).
+        `source_text`: the curated corpus text the answer quotes (retrieved passages, the
+        approved FAQ answer, provider listings); a span found verbatim there is not the
+        user's personal data (the engine never saw that) and is not echoed PII."""
         finding = self.medical.detect(answer_text)
         if finding is not None:
             reasons = tuple(f"output:{r}" for r in finding.rule_ids)
             return OutputVerdict(OutputAction.blocked, self.refusal_text, reasons)
         allow = self.allowed | {_key(a) for a in allowed if a and a.strip()}
         result = self.pii.redact(answer_text)
+        source = source_text.casefold()
         leaks = [
             e
             for e in result.entities
-            if e.type not in IGNORED_TYPES and _key(answer_text[e.start : e.end]) not in allow
+            if e.type not in IGNORED_TYPES
+            and _key(answer_text[e.start : e.end]) not in allow
+            and answer_text[e.start : e.end].casefold() not in source
         ]
         if not leaks:
             return OutputVerdict(OutputAction.passed, answer_text)

@@ -45,7 +45,7 @@ def make_settings(data_dir: Path, corpus_dir: Path, **overrides: Any) -> Setting
 @pytest.fixture(scope="session")
 def embedder(request: pytest.FixtureRequest) -> Iterator[CachedEmbedder]:
     if not (MODEL_PATH / "config.json").exists():
-        pytest.skip(f"no embedding model at {MODEL_PATH} (run `make install`)")
+        pytest.fail(f"no embedding model at {MODEL_PATH}: run `make install`")
     real = SentenceTransformerEmbedder(MODEL_PATH)
     folder = Path(request.config.cache.mkdir("wegwijs-embeddings"))
     cached = CachedEmbedder(real, folder, str(MODEL_PATH))

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from assistant.base import AnswerRequest, Turn
 from wegwijs.conversations import ConversationStore, Exchange
-from wegwijs.domain import Answer, Route
+from wegwijs.domain import Answer, Route, Strategy
 
 if TYPE_CHECKING:
     from assistant.engine import AnswerEngine
@@ -24,6 +24,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("wegwijs.chat")
 BOUNDARY = re.compile(r"[.!?]\s|\n")  # streamed text is checked one sentence at a time
+
+
+def source_text(answer: Answer) -> str:
+    """The curated corpus text an answer may quote verbatim: passages, quotes, titles, and the
+    approved FAQ answer itself."""
+    parts = [hit.chunk.text for hit in answer.retrieved]
+    parts += [f"{c.title}\n{c.heading}\n{c.quote}" for c in answer.citations]
+    if answer.strategy is Strategy.faq:
+        parts.append(answer.answer)
+    return "\n".join(parts)
 
 
 @dataclass
@@ -97,13 +107,15 @@ class ChatService:
                 yield self._checked(pending)
         assert answer is not None
         if answer.route is Route.answer:
-            allowed = [c.url for c in answer.citations]
-            answer.answer = self.guardrails.check_output(answer.answer, allowed).text
+            answer.answer = self.guardrails.check_output(
+                answer.answer, [c.url for c in answer.citations], source_text(answer)
+            ).text
         answer.latency_ms = (time.perf_counter() - started) * 1000
         exchange_id = self._record(conversation_id, verdict.redacted_text, answer)
         yield ChatResult(answer, verdict.redacted_text, postcode4, exchange_id)
 
     def _checked(self, sentence: str) -> str:
+        """Streamed generated text: checked strictly (no corpus text to compare with yet)."""
         return self.guardrails.check_output(sentence).text
 
     def _record(self, conversation_id: str, question: str, answer: Answer) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from assistant.cli import ask_command
+from eval.cli import eval_app
 from guardrails.cli import make_guard_app
 from ingest.cli import corpus_app, ingest_command
 from ui.cli import serve_command
@@ -19,6 +20,7 @@ app.add_typer(bench_app, name="bench")
 app.command("ask")(ask_command)
 app.add_typer(make_guard_app(), name="guard")
 app.command("serve")(serve_command)
+app.add_typer(eval_app, name="eval")
 
 
 if __name__ == "__main__":

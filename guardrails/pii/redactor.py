@@ -22,6 +22,7 @@ from guardrails.pii.nlp_engine import BlankDutchNlpEngine
 from guardrails.pii.recognizers import PATTERN_RECOGNIZERS
 from guardrails.pii.recognizers.base import LANGUAGE
 from guardrails.pii.recognizers.postcode import postcode_digits
+from guardrails.pii.relation_names import RelationNameRecognizer
 from wegwijs.domain import Entity
 
 ENTITY_TYPES: tuple[str, ...] = (
@@ -53,8 +54,10 @@ class DutchPiiRedactor:
             registry.add_recognizer(recognizer_class())
         self._allowlist = allowlist or Allowlist.load()
         if use_deduce:
-            names = DeduceRecognizer(load_deduce(deduce_cache_path))
+            engine = load_deduce(deduce_cache_path)
+            names = DeduceRecognizer(engine)
             registry.add_recognizer(names)
+            registry.add_recognizer(RelationNameRecognizer(engine, names.common_words))
             self._allowlist = self._allowlist.with_sentence_start_words(names.common_words)
         self._analyzer = AnalyzerEngine(
             registry=registry,

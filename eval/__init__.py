@@ -1,0 +1,1 @@
+"""The eval suite: datasets (JSONL), scorers, the runner, reports and the baseline comparison."""

@@ -1,0 +1,86 @@
+"""Lower-case names after a relation cue ("mijn man gert", "ik ben tineke"), as a recognizer.
+
+People typing at night often skip capitals. deduce's lists are case-sensitive; this recognizer
+looks up the token after a relation cue (data/relation_names.yaml) in deduce's first-name list
+(capitalised) and extends the span over particles and a surname from deduce's surname list.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import regex
+import yaml
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from guardrails.pii.recognizers.base import LANGUAGE
+
+DATA = Path(__file__).parent / "data" / "relation_names.yaml"
+TOKEN = regex.compile(r"\p{L}+(?:-\p{L}+)*")
+PARTICLES = frozenset({"van", "de", "der", "den", "het", "'t", "ter", "ten", "te", "in", "op"})
+
+
+class RelationNameRecognizer(EntityRecognizer):
+    def __init__(self, engine: Any, common_words: frozenset[str]) -> None:
+        data = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+        self._cues = [regex.compile(c, regex.IGNORECASE) for c in data["cues"]]
+        self._never = frozenset(str(w) for w in data["never"]) | common_words
+        self._max_surname = int(data["max_surname_tokens"])
+        self._first = engine.lookup_structs["first_name"]
+        self._surname = engine.lookup_structs["surname"]
+        super().__init__(
+            supported_entities=["NAAM"], name="RelationNameRecognizer", supported_language=LANGUAGE
+        )
+
+    def load(self) -> None:
+        """The lookup lists come from the deduce engine built before."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        results = []
+        for cue in self._cues:
+            for match in cue.finditer(text):
+                span = self._name_at(text, match.end())
+                if span is not None:
+                    results.append(self._result(*span))
+        return results
+
+    def _name_at(self, text: str, position: int) -> tuple[int, int] | None:
+        tokens = list(TOKEN.finditer(text, position))
+        if not tokens or tokens[0].start() != position:
+            return None
+        first = tokens[0].group(0)
+        if first.casefold() in self._never or [first.capitalize()] not in self._first:
+            return None
+        end = tokens[0].end()
+        # Particles then a surname, in the same phrase: "ria de bruijn", "gert van den berg".
+        rest = tokens[1 : 2 + self._max_surname]
+        index = 0
+        while index < len(rest) and rest[index].group(0).casefold() in PARTICLES:
+            index += 1
+        if index < len(rest):
+            surname = rest[index].group(0)
+            same_phrase = not regex.search(r"[^\s\p{L}']", text[end : rest[index].start()])
+            if (
+                same_phrase
+                and surname.casefold() not in self._never
+                and [surname.capitalize()] in self._surname
+            ):
+                end = rest[index].end()
+        return tokens[0].start(), end
+
+    def _result(self, start: int, end: int) -> RecognizerResult:
+        return RecognizerResult(
+            entity_type="NAAM",
+            start=start,
+            end=end,
+            score=0.6,
+            recognition_metadata={
+                RecognizerResult.RECOGNIZER_NAME_KEY: "RelationNameRecognizer",
+                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                "priority": 60,
+            },
+        )
