@@ -50,9 +50,7 @@ def test_no_raw_pii_reaches_logs_database_or_vector_store(
     with caplog.at_level(logging.DEBUG):
         answers = asyncio.run(run_all())
 
-    log_text = "\n".join(
-        f"{r.getMessage()} {r.exc_text or ''}" for r in caplog.records
-    )
+    log_text = "\n".join(f"{r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
     stored = app_path.conversations.exchanges()
     assert len(stored) == len(cases)  # every exchange was stored (redacted), none lost
     stored_text = "\n".join(f"{e.question}\n{e.answer}" for e in stored)

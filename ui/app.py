@@ -5,15 +5,35 @@ from __future__ import annotations
 from typing import Any
 
 import chainlit as cl
+from chainlit.config import config as chainlit_config
+from chainlit.data.base import BaseDataLayer
 
 from assistant.base import Turn
-from ui.render import crisis_card_props, render_answer
+from ui.render import crisis_card_props, render_answer, widget_text
 from ui.runtime import get_runtime
 from ui.texts import text
 from wegwijs.chat import ChatResult
 from wegwijs.domain import Route
 
 HISTORY_TURNS = 6
+
+
+def apply_embed_allowlist(origins: list[str]) -> None:
+    """Only the sites in `ui.embed_allowlist` may embed the widget (empty: any site).
+
+    Runs at import, before Chainlit builds its CORS middleware from this same list object.
+    """
+    if origins:
+        chainlit_config.project.allow_origins[:] = [o.rstrip("/") for o in origins]
+
+
+apply_embed_allowlist(get_runtime().settings.ui.embed_allowlist)
+
+
+@cl.data_layer
+def data_layer() -> BaseDataLayer:
+    """Feedback only, redacted; see ui/data_layer.py."""
+    return get_runtime().data_layer
 
 
 @cl.on_app_startup
@@ -64,10 +84,14 @@ async def on_message(message: cl.Message) -> None:
     answer = result.answer
     if answer.route is Route.crisis:
         card = cl.CustomElement(name="CrisisCard", props=crisis_card_props(answer))
-        reply.content = answer.answer
+        reply.content = widget_text(answer.answer)
         reply.elements = [card]  # type: ignore[list-item]
     else:
         reply.content, reply.elements = render_answer(answer)
     await reply.send()  # also ends a stream; sends the source elements
+    # The widget may attach feedback to the message or to the run step around it.
+    run = cl.context.current_step
+    for step_id in {reply.id, reply.parent_id, run.id if run else None} - {None}:
+        get_runtime().data_layer.link(str(step_id), result.exchange_id)
     history += [Turn("user", result.redacted_question), Turn("assistant", answer.answer)]
     cl.user_session.set("history", history)

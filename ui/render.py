@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from wegwijs.domain import Answer, Strategy
@@ -12,6 +13,15 @@ LOW_CONFIDENCE_MARK = (
 )
 
 
+# Chainlit's Markdown renderer drops the tel: scheme (an empty link); the crisis card carries
+# the real tap-to-call links, so in message text a number is shown in bold instead.
+TEL_LINK = re.compile(r"\[([^\]]+)\]\(tel:[^)]*\)")
+
+
+def widget_text(text: str) -> str:
+    return TEL_LINK.sub(r"**\1**", text)
+
+
 def source_label(url: str) -> str:
     """'https://www.regelhulp.nl/onderwerpen/pgb' -> 'regelhulp.nl/onderwerpen/pgb'."""
     bare = url.split("://", 1)[-1].removeprefix("www.").rstrip("/")
@@ -20,7 +30,7 @@ def source_label(url: str) -> str:
 
 def render_answer(answer: Answer) -> tuple[str, list[Any]]:
     """Answer text, marks, and the sources as a numbered list of links with their quotes."""
-    parts = [answer.answer]
+    parts = [widget_text(answer.answer)]
     if answer.strategy is Strategy.faq:
         parts.append(FAQ_MARK)
     if answer.low_confidence:

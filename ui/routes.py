@@ -1,4 +1,5 @@
-"""Extra HTTP routes on Chainlit's FastAPI app: admin ingest (loopback + token), privacy page."""
+"""Extra HTTP routes on Chainlit's FastAPI app: admin ingest (loopback + token), privacy page,
+the example host page for the embedded widget, and the coordinator workspace."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fastapi import Header, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from ingest.remote import INGEST_PATH
+from ui.coordinator.routes import coordinator_routers
 from ui.runtime import get_runtime
 from ui.texts import text
 
@@ -25,6 +27,9 @@ def install() -> None:
     before = len(app.router.routes)
     app.add_api_route(INGEST_PATH, admin_ingest, methods=["POST"])
     app.add_api_route("/wegwijs/privacy", privacy_page, methods=["GET"])
+    app.add_api_route("/wegwijs/embed-example", embed_example, methods=["GET"])
+    for router in coordinator_routers():
+        app.include_router(router)
     ours = app.router.routes[before:]
     del app.router.routes[before:]
     first_chainlit = next(
@@ -52,13 +57,35 @@ async def privacy_page() -> HTMLResponse:
     return HTMLResponse(page("Privacy", markdown_to_html(text("privacy"))))
 
 
+async def embed_example(request: Request) -> HTMLResponse:
+    """A stand-in for the organisation's own site: one script tag mounts the chat widget."""
+    server = str(request.base_url).rstrip("/")
+    body = (
+        "<h1>Voorbeeld: de website van uw organisatie</h1>"
+        "<p>Rechtsonder staat de knop van de chat. Zo plaatst u hem op uw eigen site:</p>"
+        f"<pre><code>{html.escape(embed_snippet(server))}</code></pre>" + embed_snippet(server)
+    )
+    return HTMLResponse(page("Voorbeeld insluiten", body))
+
+
+def embed_snippet(server: str) -> str:
+    """What an organisation pastes into its site (the origin must be in ui.embed_allowlist)."""
+    return (
+        f'<script src="{server}/copilot/index.js"></script>\n'
+        "<script>window.mountChainlitWidget({"
+        f'chainlitServer: "{server}", button: {{ imageUrl: "{server}/favicon" }}'
+        "});</script>"
+    )
+
+
 def page(title: str, body: str) -> str:
     return (
         "<!doctype html><html lang='nl'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<title>{html.escape(title)} – Wegwijs</title>"
         "<style>body{font:18px/1.6 system-ui,sans-serif;max-width:42rem;margin:2rem auto;"
-        "padding:0 1rem;color:#111;background:#fff}@media(prefers-color-scheme:dark){"
+        "padding:0 1rem;color:#111;background:#fff}pre{white-space:pre-wrap;word-break:break-all}"
+        "@media(prefers-color-scheme:dark){"
         "body{color:#f2f2f2;background:#111}a{color:#9cc3ff}}</style></head>"
         f"<body><main>{body}</main></body></html>"
     )

@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
+from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from ingest.remote import write_token
+from ui.coordinator.session import SessionSigner, load_secret
+from ui.coordinator.users import UserStore
+from ui.data_layer import WegwijsDataLayer
 from wegwijs.chat import ChatService
 from wegwijs.config import Settings, load_settings
 from wegwijs.container import Container
 
 log = logging.getLogger("wegwijs.ui")
 WATCH_SECONDS = 5.0
+RETENTION_EVERY_SECONDS = 3600.0
 
 
 def corpus_fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
@@ -39,22 +44,59 @@ class Runtime:
         self._lock = asyncio.Lock()
         self._fingerprint: tuple[tuple[str, int, int], ...] = ()
         self._watcher: asyncio.Task[None] | None = None
+        self._retention: asyncio.Task[None] | None = None
+        self.retention_every = RETENTION_EVERY_SECONDS
+        self.data_layer = WegwijsDataLayer(
+            store=lambda: self.container.conversations,
+            redact=lambda text: self.container.guardrails.inspect(text).redacted_text,
+        )
 
     @property
     def chat(self) -> ChatService:
         return self.container.chat
 
+    @cached_property
+    def users(self) -> UserStore:
+        """Coordinator accounts, in the same SQL database as the conversations."""
+        self.settings.data_path.mkdir(parents=True, exist_ok=True)
+        url = self.settings.database_url
+        if self.settings.store.database_url == "memory":  # accounts outlive a test store
+            url = f"sqlite:///{self.settings.data_path / 'users.db'}"
+        return UserStore(url)
+
+    @cached_property
+    def sessions(self) -> SessionSigner:
+        return SessionSigner(load_secret(self.settings.data_path))
+
     async def start(self) -> None:
         self.token = write_token(self.settings)
         # Build the guardrails first: the crisis path must work even if the store does not.
         await asyncio.to_thread(lambda: self.container.guardrails)
+        self._retention = asyncio.create_task(self._purge_forever())
         await self.ingest()
         self._watcher = asyncio.create_task(self._watch())
 
     async def stop(self) -> None:
-        if self._watcher:
-            self._watcher.cancel()
+        for task in (self._watcher, self._retention):
+            if task:
+                task.cancel()
         self.container.close()
+
+    def purge_expired(self) -> int:
+        """Delete conversations and feedback older than `store.retention_days`."""
+        days = self.settings.store.retention_days
+        removed = self.container.conversations.purge(timedelta(days=days))
+        log.info("retention: removed %d exchanges older than %d days", removed, days)
+        return removed
+
+    async def _purge_forever(self) -> None:
+        """At start, then every `retention_every` seconds: nobody has to remember it."""
+        while True:
+            try:
+                await asyncio.to_thread(self.purge_expired)
+            except Exception:  # a database outage must not stop the job for good
+                log.exception("retention: purge failed; will retry")
+            await asyncio.sleep(self.retention_every)
 
     async def ingest(self, rebuild: bool = False) -> tuple[dict[str, Any], list[str]]:
         async with self._lock:
@@ -100,4 +142,3 @@ def ui_dir() -> Path:
     return Path(__file__).resolve().parent
 
 
-os.environ.setdefault("CHAINLIT_APP_ROOT", str(ui_dir()))

@@ -9,6 +9,7 @@ from eval.cli import eval_app
 from guardrails.cli import make_guard_app
 from ingest.cli import corpus_app, ingest_command
 from ui.cli import serve_command
+from ui.cli_users import users_app
 from wegwijs.bench_cli import bench_app
 
 app = typer.Typer(
@@ -21,6 +22,7 @@ app.command("ask")(ask_command)
 app.add_typer(make_guard_app(), name="guard")
 app.command("serve")(serve_command)
 app.add_typer(eval_app, name="eval")
+app.add_typer(users_app, name="user")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,145 @@
+"""Coordinator workspace parts without a browser: sessions, accounts, FAQ files, insight,
+the feedback data layer and the retention job."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from chainlit.types import Feedback
+
+from ui.coordinator.faq_files import FaqForm, read_form, save_form
+from ui.coordinator.insight import Unanswered, group_similar, unanswered, usage
+from ui.coordinator.session import SessionSigner, load_secret
+from ui.coordinator.users import User, UserStore
+from ui.data_layer import WegwijsDataLayer
+from ui.runtime import Runtime
+from wegwijs.config import Settings, StoreSettings
+from wegwijs.conversations import Exchange, SqlConversationStore
+from wegwijs.conversations import Feedback as StoredFeedback
+
+
+def test_session_cookie_round_trip_tamper_and_expiry(tmp_path: Path) -> None:
+    secret = load_secret(tmp_path)
+    assert load_secret(tmp_path) == secret  # created once
+    signer = SessionSigner(secret, lifetime=60)
+    cookie = signer.sign(User("anna", "coordinator"), now=1000)
+    assert signer.read(cookie, now=1010) == User("anna", "coordinator")
+    assert signer.read(cookie, now=2000) is None
+    payload, mac = cookie.split(".")
+    assert signer.read(payload + "." + "0" * len(mac), now=1010) is None
+    assert SessionSigner(b"another-secret-of-32-bytes......").read(cookie, now=1010) is None
+
+
+def test_user_store_hashes_and_verifies(tmp_path: Path) -> None:
+    store = UserStore(f"sqlite:///{tmp_path / 'u.db'}")
+    store.save("anna", "lang-genoeg-1", "admin")
+    assert store.verify("anna", "lang-genoeg-1") == User("anna", "admin")
+    assert store.verify("anna", "fout-wachtwoord") is None
+    assert store.verify("bert", "lang-genoeg-1") is None
+    with pytest.raises(ValueError):
+        store.save("bert", "kort", "coordinator")
+    with store.engine.connect() as conn:
+        stored = conn.exec_driver_sql("select password_hash from wegwijs_users").scalar_one()
+    assert "lang-genoeg-1" not in stored and stored.startswith("$2")
+
+
+def _form(**changes: object) -> FaqForm:
+    form = FaqForm(
+        id="faq-test",
+        question="Waar vraag ik hulp bij het huishouden aan?",
+        variants=["hulp huishouden", "schoonmaakhulp aanvragen", "wie helpt met poetsen"],
+        answer="Bij je gemeente. Vraag een gesprek aan bij het Wmo-loket.",
+        law="wmo",
+        sources=["https://www.regelhulp.nl/mantelzorgers/ondersteuning-en-advies"],
+        owner="anna",
+        review_by="2030-01-01",
+    )
+    for key, value in changes.items():
+        setattr(form, key, value)
+    return form
+
+
+def test_faq_form_is_validated_before_it_is_saved(tmp_path: Path) -> None:
+    today = date(2026, 11, 1)
+    assert save_form(tmp_path, _form(), today, new=True) == []
+    saved = read_form(tmp_path, "faq-test")
+    assert saved is not None and saved.answer.startswith("Bij je gemeente.")
+    problems = save_form(tmp_path, _form(law="onzin", answer="Iets anders."), today)
+    assert any("onbekende wet" in p.message for p in problems)
+    still = read_form(tmp_path, "faq-test")
+    assert still is not None and still.law == "wmo"  # the bad edit did not replace the file
+    assert save_form(tmp_path, _form(), today, new=True)[0].message.startswith("er is al")
+    assert list((tmp_path / "faq").glob(".*")) == []  # no temp files left behind
+
+
+class FakeEmbedder:
+    dim = 2
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return np.array([[1.0, 0.0] if "pgb" in t else [0.0, 1.0] for t in texts])
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self.embed_queries(texts)
+
+
+def test_unanswered_questions_are_grouped_with_reasons() -> None:
+    asked = [
+        Exchange("c", "pgb aanvragen hoe", "", "answer", "none"),
+        Exchange("c", "hoe werkt een pgb", "", "answer", "extractive", low_confidence=True),
+        Exchange("c", "parkeren bij ziekenhuis", "", "answer", "faq"),
+        Exchange("c", "[NAAM] wil niet meer", "", "crisis", "none", crisis_kind="suicide"),
+    ]
+    feedback = [StoredFeedback(asked[2].id, 0, "klopt niet"), StoredFeedback(asked[2].id, 1)]
+    found = unanswered(asked, feedback)
+    assert Unanswered("parkeren bij ziekenhuis", "thumbs_down", "klopt niet") in found
+    assert all(u.question != "[NAAM] wil niet meer" for u in found)
+    groups = group_similar(found, FakeEmbedder())  # type: ignore[arg-type]
+    assert [(g.question, g.count) for g in groups] == [
+        ("pgb aanvragen hoe", 2),
+        ("parkeren bij ziekenhuis", 1),
+    ]
+    stats = usage(asked)
+    assert stats.total == 4 and dict(stats.strategies)["none"] == 1
+    assert dict(stats.crisis) == {"suicide": 1} and stats.per_day[-1][1] == 4
+
+
+def test_data_layer_stores_redacted_feedback_for_linked_messages_only() -> None:
+    stored: list[StoredFeedback] = []
+
+    class Store:
+        def add_feedback(self, feedback: StoredFeedback) -> None:
+            stored.append(feedback)
+
+    layer = WegwijsDataLayer(Store, lambda text: text.replace("0612345678", "[TELEFOON]"))  # type: ignore[arg-type]
+    layer.link("msg-1", "exchange-1")
+    asyncio.run(layer.upsert_feedback(Feedback(forId="msg-1", value=0, comment="bel 0612345678")))
+    assert stored == [StoredFeedback("exchange-1", 0, "bel [TELEFOON]", stored[0].created_at)]
+    with pytest.raises(ValueError):
+        asyncio.run(layer.upsert_feedback(Feedback(forId="unknown", value=1)))
+    assert asyncio.run(layer.get_thread("t")) is None  # nothing else is kept
+
+
+def test_retention_job_purges_at_start_and_keeps_recent(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, store=StoreSettings(retention_days=1))
+    runtime = Runtime(settings)
+    store = SqlConversationStore(settings.database_url)
+    old = Exchange("c", "oud", "", "answer", "faq", created_at=datetime.now(UTC) - timedelta(2))
+    new = Exchange("c", "nieuw", "", "answer", "faq")
+    store.record(old)
+    store.record(new)
+    store.add_feedback(StoredFeedback(old.id, 0))
+    runtime.container.__dict__["conversations"] = store
+    runtime.retention_every = 0.05
+
+    async def run_briefly() -> None:
+        task = asyncio.create_task(runtime._purge_forever())
+        await asyncio.sleep(0.2)
+        task.cancel()
+
+    asyncio.run(run_briefly())
+    assert [e.question for e in store.exchanges()] == ["nieuw"]
+    assert store.feedback() == []

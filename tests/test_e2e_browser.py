@@ -1,0 +1,239 @@
+"""End-to-end tests in headless Chromium against `wegwijs serve` started on loopback.
+
+The app runs with a temporary data dir and a temporary copy of the corpus (FAQ edits do not
+touch the repository). Screenshots go to test-artifacts/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+from playwright import sync_api as playwright_api  # noqa: E402 - a dev dependency, never skipped
+
+Page = playwright_api.Page
+expect = playwright_api.expect
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "var" / "models" / "multilingual-e5-small"
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+USER, PASSWORD = "coordinator-test", "een-lang-wachtwoord"
+FAQ_ID = "faq-aftrek-zorgkosten"
+FAQ_QUESTION = "Kan ik zorgkosten aftrekken bij de belasting?"
+
+
+@dataclass
+class Server:
+    url: str
+    corpus: Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_health(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 150
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"wegwijs serve stopped early:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(1)
+    pytest.fail(f"wegwijs serve did not answer /health:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("no Chromium at /usr/bin/chromium: apt-get install chromium (.ci/run does)")
+    if not (MODEL / "config.json").exists():
+        pytest.fail(f"no embedding model at {MODEL}: run `make install`")
+    root = tmp_path_factory.mktemp("e2e")
+    corpus, data = root / "corpus", root / "data"
+    shutil.copytree(ROOT / "corpus", corpus)
+    data.mkdir()
+    seed = ROOT / "var" / "qdrant"  # incremental ingest: unchanged documents are not re-embedded
+    if seed.is_dir():
+        shutil.copytree(seed, data / "qdrant", ignore=shutil.ignore_patterns(".lock"))
+    port = free_port()
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "WEGWIJS_DATA_DIR": str(data),
+        "WEGWIJS_CORPUS_DIR": str(corpus),
+        "WEGWIJS_EMBEDDING__MODEL_PATH": str(MODEL),
+        "WEGWIJS_UI__HOST": "127.0.0.1",
+        "WEGWIJS_UI__PORT": str(port),
+        "WEGWIJS_VECTOR_STORE__MODE": "local",
+        "WEGWIJS_STORE__DATABASE_URL": "",
+    }
+    create = [sys.executable, "-m", "wegwijs.cli", "user"]
+    subprocess.run(
+        [*create, "create", USER, "--role", "coordinator", "--password-stdin"],
+        input=f"{PASSWORD}\n".encode(),
+        env=env,
+        cwd=root,
+        check=True,
+    )
+    log = root / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(ROOT / ".venv" / "bin" / "wegwijs"), "serve"],
+            env=env,
+            cwd=root,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_health(url, process, log)
+        yield Server(url, corpus)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with playwright_api.sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser: playwright_api.Browser) -> Iterator[Page]:
+    context = browser.new_context(locale="nl-NL", viewport={"width": 430, "height": 900})
+    context.set_default_timeout(30_000)
+    yield context.new_page()
+    context.close()
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def ask(page: Page, question: str) -> playwright_api.Locator:
+    """Send a question in the widget; returns the last assistant message once it is complete."""
+    expect(page.get_by_text("computerprogramma (AI)").first).to_be_visible()  # session is up
+    before = page.locator(".step").count()
+    page.locator("#chat-input").fill(question)
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "n => document.querySelectorAll('.step').length >= n + 2", arg=before, timeout=60_000
+    )
+    page.wait_for_timeout(300)  # the stop button appears while the answer is being made
+    expect(page.locator("#stop-button")).to_have_count(0, timeout=60_000)
+    return page.locator(".step").last
+
+
+def sign_in(page: Page, server: Server, path: str) -> None:
+    page.goto(f"{server.url}{path}")
+    page.get_by_label("Naam").fill(USER)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_url(f"**{path}")
+
+
+def test_answer_with_source_and_thumbs_down_shows_in_insight(page: Page, server: Server) -> None:
+    page.goto(server.url)
+    expect(page.get_by_text("AI", exact=False).first).to_be_visible()
+    answer = ask(page, FAQ_QUESTION)
+    expect(answer).to_contain_text("Goedgekeurd antwoord")
+    links = answer.locator("a[href^='https://']")
+    expect(links.first).to_be_visible()
+    hrefs = [links.nth(i).get_attribute("href") or "" for i in range(links.count())]
+    corpus_text = "\n".join(p.read_text() for p in (server.corpus / "faq").glob("*.yaml"))
+    assert any(href in corpus_text for href in hrefs), hrefs
+    answer.locator(".negative-feedback-off").first.click()
+    dialog = page.get_by_role("dialog")
+    dialog.locator("textarea").fill("Klopt niet. Bel mij op 0612345678, Jan de Vries")
+    shot(page, "widget-feedback-dialog")
+    dialog.locator("#submit-feedback").click()
+    expect(dialog).to_have_count(0)
+    page.wait_for_timeout(500)
+    shot(page, "widget-answer")
+
+    sign_in(page, server, "/wegwijs/coordinator/insight")
+    table = page.locator("table").first
+    expect(table).to_contain_text(FAQ_QUESTION)
+    expect(table).to_contain_text("duim omlaag")
+    expect(table).not_to_contain_text("0612345678")  # the comment is stored redacted
+    assert page.locator("svg[role='img']").count() >= 3
+    shot(page, "coordinator-insight")
+
+
+def test_crisis_message_shows_card_with_113(page: Page, server: Server) -> None:
+    page.goto(server.url)
+    ask(page, "Ik kan niet meer, ik wil niet meer leven")
+    card = page.locator(".wegwijs-crisis-card")
+    expect(card).to_be_visible(timeout=20_000)  # the card's JSX is loaded on first use
+    expect(card.locator("a[href='tel:113']")).to_be_visible()
+    shot(page, "widget-crisis")
+
+
+def test_faq_edit_by_coordinator_reaches_the_widget(
+    browser: playwright_api.Browser, page: Page, server: Server
+) -> None:
+    marker = f"Testzin {int(time.time())} van de coördinator."
+    sign_in(page, server, f"/wegwijs/coordinator/faq/{FAQ_ID}")
+    field = page.get_by_label("Antwoord (B1, hooguit 120 woorden)")
+    field.fill(f"{marker} Kijk op belastingdienst.nl of je zorgkosten mag aftrekken.")
+    page.get_by_role("button", name="Opslaan").click()
+    expect(page.get_by_role("status")).to_contain_text("Opgeslagen")
+    shot(page, "coordinator-faq-list")
+    assert marker in (server.corpus / "faq" / f"{FAQ_ID}.yaml").read_text()
+
+    deadline = time.monotonic() + 60
+    chat = browser.new_context(locale="nl-NL").new_page()
+    while True:
+        chat.goto(server.url)
+        answer = ask(chat, FAQ_QUESTION)
+        if marker in answer.inner_text():
+            break
+        assert time.monotonic() < deadline, "the edited FAQ answer did not reach the chat"
+        time.sleep(5)
+    shot(chat, "widget-edited-faq")
+    chat.context.close()
+
+
+def test_example_host_page_opens_embedded_widget(page: Page, server: Server) -> None:
+    page.set_viewport_size({"width": 1100, "height": 800})
+    page.goto(f"{server.url}/wegwijs/embed-example")
+    expect(page.locator("html")).to_have_attribute("lang", "nl")
+    button = page.locator("#chainlit-copilot-button")
+    expect(button).to_be_visible()
+    button.click()
+    expect(page.locator("#chat-input")).to_be_visible()
+    shot(page, "embed-example")

@@ -1,0 +1,1 @@
+"""The coordinator workspace: FAQ, providers and insight pages behind a login."""

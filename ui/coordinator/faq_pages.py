@@ -1,0 +1,233 @@
+"""FAQ pages: list with review dates, create/edit/retire, and a preview of matching questions."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from ingest.problems import Problem
+from ui.coordinator.auth import BASE, CurrentUser
+from ui.coordinator.faq_files import FaqForm, faq_dir, read_form, save_form
+from ui.coordinator.layout import esc, messages, page
+from ui.runtime import Runtime, get_runtime
+from wegwijs.domain import Law
+
+router = APIRouter()
+REVIEW_SOON_DAYS = 30
+PREVIEW_QUESTIONS = 100
+
+
+def review_class(review_by: str, today: date) -> tuple[str, str]:
+    """CSS class and a Dutch note for a review date: past (bad), within 30 days (warn)."""
+    try:
+        when = date.fromisoformat(review_by)
+    except ValueError:
+        return "bad", "geen geldige controledatum"
+    if when < today:
+        return "bad", "controle is te laat"
+    if when <= today + timedelta(days=REVIEW_SOON_DAYS):
+        return "warn", "binnenkort controleren"
+    return "", ""
+
+
+@router.get(f"{BASE}/faq")
+async def faq_list(user: CurrentUser, saved: str = "") -> HTMLResponse:
+    runtime = get_runtime()
+    today = date.today()
+    rows = []
+    for path in sorted(faq_dir(runtime.settings.corpus_dir).glob("*.y*ml")):
+        form = read_form(runtime.settings.corpus_dir, path.stem)
+        if form is None:
+            continue
+        css, note = review_class(form.review_by, today)
+        status = "ingetrokken" if form.retired else "actief"
+        rows.append(
+            f"<tr><td><a href='{BASE}/faq/{esc(form.id)}'>{esc(form.question)}</a></td>"
+            f"<td>{esc(form.law)}</td><td>{status}</td>"
+            f"<td class='{css}'>{esc(form.review_by)} {esc(note)}</td></tr>"
+        )
+    done = [f"Opgeslagen: {saved}. Binnen een minuut staat het in de chat."] if saved else []
+    body = (
+        messages(done, "ok")
+        + f"<p><a href='{BASE}/faq/new'>Nieuwe vraag toevoegen</a></p>"
+        + "<table><caption class='muted'>Vragen en antwoorden van de organisatie</caption>"
+        "<thead><tr><th scope='col'>Vraag</th><th scope='col'>Wet</th>"
+        "<th scope='col'>Status</th><th scope='col'>Controleren voor</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+    return HTMLResponse(page("Veelgestelde vragen", body, user.name))
+
+
+def faq_form_html(form: FaqForm, new: bool, problems: list[Problem]) -> str:
+    errors = [f"{_label(p)}: {p.message}" for p in problems]
+    action = f"{BASE}/faq/new" if new else f"{BASE}/faq/{esc(form.id)}"
+    laws = "".join(
+        f"<option value='{law.value}'{' selected' if law.value == form.law else ''}>"
+        f"{law.value}</option>"
+        for law in Law
+    )
+    id_field = (
+        "<label for='id'>Id (kleine letters, cijfers en -)</label>"
+        f"<input id='id' name='id' value='{esc(form.id)}' required pattern='[a-z0-9][a-z0-9-]*'>"
+        if new
+        else f"<input type='hidden' name='id' value='{esc(form.id)}'>"
+    )
+    body = (
+        messages(errors, "bad" if any(p.severity == "error" for p in problems) else "warn")
+        + f"<form method='post' action='{action}'>{id_field}"
+        "<label for='question'>Vraag</label>"
+        f"<input id='question' name='question' value='{esc(form.question)}' required size='60'>"
+        "<label for='variants'>Andere vraagvormen (één per regel, minstens 3)</label>"
+        f"<textarea id='variants' name='variants' rows='5'>{esc(chr(10).join(form.variants))}"
+        "</textarea><label for='answer'>Antwoord (B1, hooguit 120 woorden)</label>"
+        f"<textarea id='answer' name='answer' rows='9' required>{esc(form.answer)}</textarea>"
+        f"<label for='law'>Wet</label><select id='law' name='law'>{laws}</select>"
+        "<label for='sources'>Bronnen (één URL per regel)</label>"
+        f"<textarea id='sources' name='sources' rows='3'>{esc(chr(10).join(form.sources))}"
+        "</textarea><label for='owner'>Eigenaar</label>"
+        f"<input id='owner' name='owner' value='{esc(form.owner)}' required>"
+        "<label for='review_by'>Controleren voor</label>"
+        f"<input id='review_by' name='review_by' type='date' value='{esc(form.review_by)}'>"
+        "<div><button type='submit'>Opslaan</button></div></form>"
+    )
+    if not new:
+        body += (
+            f"<p><a href='{BASE}/faq/{esc(form.id)}/preview'>Welke vragen passen hierbij?</a></p>"
+            f"<form method='post' action='{BASE}/faq/{esc(form.id)}/retire'>"
+            "<button type='submit'>Intrekken (niet meer tonen in de chat)</button></form>"
+        )
+    return body
+
+
+def _label(problem: Problem) -> str:
+    return "Fout" if problem.severity == "error" else "Let op"
+
+
+def _form(
+    id: str, question: str, variants: str, answer: str, law: str, sources: str, owner: str,
+    review_by: str,
+) -> FaqForm:  # fmt: skip
+    return FaqForm(
+        id=id.strip(),
+        question=question,
+        variants=variants.splitlines(),
+        answer=answer,
+        law=law,
+        sources=sources.splitlines(),
+        owner=owner,
+        review_by=review_by,
+    )
+
+
+@router.get(f"{BASE}/faq/new")
+async def faq_new(user: CurrentUser) -> HTMLResponse:
+    form = FaqForm(owner=user.name, review_by=(date.today() + timedelta(days=365)).isoformat())
+    return HTMLResponse(page("Nieuwe vraag", faq_form_html(form, True, []), user.name))
+
+
+@router.get(f"{BASE}/faq/{{entry_id}}")
+async def faq_edit(user: CurrentUser, entry_id: str) -> HTMLResponse:
+    form = _existing(get_runtime(), entry_id)
+    return HTMLResponse(page("Vraag bewerken", faq_form_html(form, False, []), user.name))
+
+
+def _existing(runtime: Runtime, entry_id: str) -> FaqForm:
+    try:
+        form = read_form(runtime.settings.corpus_dir, entry_id)
+    except ValueError:
+        form = None
+    if form is None:
+        raise HTTPException(404, "Deze vraag bestaat niet.")
+    return form
+
+
+async def _save(user_name: str, form: FaqForm, new: bool) -> Response:
+    runtime = get_runtime()
+    if not new:
+        form.retired = _existing(runtime, form.id).retired
+    problems = save_form(runtime.settings.corpus_dir, form, date.today(), new=new)
+    if any(p.severity == "error" for p in problems):
+        title = "Nieuwe vraag" if new else "Vraag bewerken"
+        html = page(title, faq_form_html(form, new, problems), user_name)
+        return HTMLResponse(html, status_code=422)
+    return RedirectResponse(f"{BASE}/faq?saved={form.id}", status_code=303)
+
+
+FormText = Annotated[str, Form()]
+
+
+@router.post(f"{BASE}/faq/new")
+async def faq_create(
+    user: CurrentUser, id: FormText, question: FormText, answer: FormText, law: FormText,
+    owner: FormText, variants: FormText = "", sources: FormText = "", review_by: FormText = "",
+) -> Response:  # fmt: skip
+    form = _form(id, question, variants, answer, law, sources, owner, review_by)
+    return await _save(user.name, form, new=True)
+
+
+@router.post(f"{BASE}/faq/{{entry_id}}")
+async def faq_update(
+    user: CurrentUser, entry_id: str, question: FormText, answer: FormText, law: FormText,
+    owner: FormText, variants: FormText = "", sources: FormText = "", review_by: FormText = "",
+) -> Response:  # fmt: skip
+    form = _form(entry_id, question, variants, answer, law, sources, owner, review_by)
+    return await _save(user.name, form, new=False)
+
+
+@router.post(f"{BASE}/faq/{{entry_id}}/retire")
+async def faq_retire(user: CurrentUser, entry_id: str) -> Response:
+    runtime = get_runtime()
+    form = _existing(runtime, entry_id)
+    form.retired = True
+    problems = save_form(runtime.settings.corpus_dir, form, date.today())
+    if any(p.severity == "error" for p in problems):
+        html = page("Vraag bewerken", faq_form_html(form, False, problems), user.name)
+        return HTMLResponse(html, status_code=422)
+    return RedirectResponse(f"{BASE}/faq?saved={entry_id}", status_code=303)
+
+
+@router.get(f"{BASE}/faq/{{entry_id}}/preview")
+async def faq_preview(user: CurrentUser, entry_id: str, q: str = "") -> HTMLResponse:
+    runtime = get_runtime()
+    form = _existing(runtime, entry_id)
+    stored = [e.question for e in runtime.container.conversations.exchanges()]
+    questions = list(dict.fromkeys([q, *form.variants, *reversed(stored)]))
+    questions = [x for x in questions if x.strip()][:PREVIEW_QUESTIONS]
+    strategy = runtime.container.faq_strategy
+
+    def rank() -> list[tuple[str, str, float]]:
+        rows = []
+        for question in questions:
+            best = strategy.best(question)
+            if best is not None:
+                rows.append((question, best.entry.id, best.score))
+        return rows
+
+    rows = await asyncio.to_thread(rank)
+    lines = []
+    for question, matched, score in sorted(rows, key=lambda r: -r[2]):
+        if matched != entry_id and question != q:
+            continue
+        if matched == entry_id and score >= strategy.threshold:
+            verdict, css = "krijgt dit antwoord", "ok"
+        elif matched == entry_id:
+            verdict, css = "lijkt erop, maar te zwak", "warn"
+        else:
+            verdict, css = f"past beter bij '{matched}'", "bad"
+        lines.append(
+            f"<tr><td>{esc(question)}</td><td class='{css}'>{verdict}</td><td>{score:.3f}</td></tr>"
+        )
+    body = (
+        f"<p>Vraag: <strong>{esc(form.question)}</strong>. Drempel: {strategy.threshold:.2f}."
+        " De lijst toont de andere vraagvormen en vragen uit de chat (zonder persoonsgegevens)."
+        f"</p><form method='get'><label for='q'>Probeer een vraag</label>"
+        f"<input id='q' name='q' value='{esc(q)}' size='60'>"
+        "<div><button type='submit'>Bekijk</button></div></form>"
+        "<table><thead><tr><th scope='col'>Vraag</th><th scope='col'>Uitkomst</th>"
+        f"<th scope='col'>Score</th></tr></thead><tbody>{''.join(lines)}</tbody></table>"
+    )
+    return HTMLResponse(page("Welke vragen passen?", body, user.name))

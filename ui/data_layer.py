@@ -1,0 +1,116 @@
+"""A minimal Chainlit data layer: it stores feedback (redacted) and nothing else.
+
+Chainlit shows the thumbs up/down buttons only when a data layer is configured. Its own data
+layers would store every step, including the RAW user message; ours keeps no steps, threads or
+elements at all. The exchange itself is already stored, redacted, by `ChatService`; this layer
+only links a widget message to that exchange and writes the feedback to our ConversationStore.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from chainlit.data.base import BaseDataLayer
+from chainlit.types import Feedback, PageInfo, PaginatedResponse
+
+from wegwijs.conversations import ConversationStore
+from wegwijs.conversations import Feedback as StoredFeedback
+
+log = logging.getLogger("wegwijs.ui")
+MAX_LINKS = 10_000  # message id -> exchange id; the oldest links are dropped first
+
+
+class WegwijsDataLayer(BaseDataLayer):
+    def __init__(
+        self, store: Callable[[], ConversationStore], redact: Callable[[str], str]
+    ) -> None:
+        self._store = store
+        self._redact = redact
+        self._links: OrderedDict[str, str] = OrderedDict()
+
+    def link(self, message_id: str, exchange_id: str) -> None:
+        """Remember which stored exchange a widget message shows."""
+        self._links[message_id] = exchange_id
+        while len(self._links) > MAX_LINKS:
+            self._links.popitem(last=False)
+
+    def exchange_for(self, message_id: str) -> str | None:
+        return self._links.get(message_id)
+
+    async def upsert_feedback(self, feedback: Feedback) -> str:
+        exchange_id = self._links.get(feedback.forId)
+        if exchange_id is None:
+            log.warning(
+                "feedback for an unknown message %s (%d known)", feedback.forId, len(self._links)
+            )
+            raise ValueError("onbekend bericht: feedback kan niet worden opgeslagen")
+        comment = self._redact(feedback.comment or "") if feedback.comment else ""
+        self._store().add_feedback(
+            StoredFeedback(exchange_id=exchange_id, value=int(feedback.value), comment=comment)
+        )
+        return feedback.id or uuid.uuid4().hex
+
+    async def delete_feedback(self, feedback_id: str) -> bool:
+        return True  # feedback is anonymous and append-only; retention deletes it
+
+    # Nothing below is stored: no users, threads, steps or elements (they could hold raw text).
+    async def get_user(self, identifier: str) -> Any:
+        return None
+
+    async def create_user(self, user: Any) -> Any:
+        return None
+
+    async def create_element(self, element: Any) -> None:
+        return None
+
+    async def get_element(self, thread_id: str, element_id: str) -> Any:
+        return None
+
+    async def delete_element(self, element_id: str, thread_id: str | None = None) -> None:
+        return None
+
+    async def create_step(self, step_dict: Any) -> None:
+        return None
+
+    async def update_step(self, step_dict: Any) -> None:
+        return None
+
+    async def delete_step(self, step_id: str) -> None:
+        return None
+
+    async def get_thread_author(self, thread_id: str) -> str:
+        return ""
+
+    async def delete_thread(self, thread_id: str) -> None:
+        return None
+
+    async def list_threads(self, pagination: Any, filters: Any) -> PaginatedResponse[Any]:
+        return PaginatedResponse(
+            pageInfo=PageInfo(hasNextPage=False, startCursor=None, endCursor=None), data=[]
+        )
+
+    async def get_thread(self, thread_id: str) -> Any:
+        return None
+
+    async def update_thread(
+        self,
+        thread_id: str,
+        name: str | None = None,
+        user_id: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        tags: list[str] | None = None,
+    ) -> None:
+        return None
+
+    async def build_debug_url(self) -> str:
+        return ""
+
+    async def close(self) -> None:
+        return None
+
+    async def get_favorite_steps(self, user_id: str) -> list[Any]:
+        return []
