@@ -2,9 +2,9 @@
 
 Relevance. Reciprocal-rank fusion scores only say how a chunk ranks, not whether anything
 matches at all, so "nothing relevant" is decided on the dense cosine of the best chunk in the
-filtered collection. The store computes it from the dense vectors of the fused candidates of the
-same query (`HybridHits.best_dense`): the dense prefetch list is among them, so its top point is
-the best in the filtered collection, and no second query is needed.
+filtered collection. The store returns it with the passages (`HybridHits.best_dense`): local
+mode reads it off the dense list of the same search, a server answers it in the same batch, so
+the relevance check costs no second pass over the collection.
 Measured on assistant/data/retrieval_eval.jsonl with multilingual-e5-small ("query: " against
 "passage: "): in-scope questions score 0.850-0.95, off-topic ones 0.77-0.855, so the cut-off
 `retrieval.min_relevance` = 0.845 keeps all 54 in-scope questions and refuses 17 of 20 off-topic

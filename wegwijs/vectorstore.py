@@ -2,23 +2,37 @@
 
 Local mode allows one process per folder, so in the embedded default the chat app owns the
 store; the CLI reaches a running app over HTTP instead of opening the folder (see ingest.remote).
+
+Filters. A Qdrant server filters natively through its payload indexes: one batch with a Query
+API request (filtered dense and sparse prefetches fused by RRF) and a filtered dense top 1.
+qdrant_client's local engine (folder or memory) has no indexes and checks a filter point by point
+in Python, which made a filtered hybrid query at 10k chunks 5-7x slower than an unfiltered one.
+So in local mode (`native_filters` False) a hybrid search asks for the dense and the sparse list
+WITHOUT a filter, `WIDEN` times deeper, in one batch; `QueryFilter.accepts` (the same rules as
+`build_filter`) filters each list here, which leaves exactly the filtered prefetch lists (same
+order), and Qdrant's own RRF (`qdrant_client.hybrid.fusion`, the function local mode runs for a
+`FusionQuery`) fuses them. Only when a list runs out of passing points does it fall back to the
+natively filtered query. Results equal the native ones: tests/test_vectorstore.py checks that.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 from qdrant_client import QdrantClient, models
+from qdrant_client.hybrid.fusion import reciprocal_rank_fusion
 
 from wegwijs.domain import Chunk, ScoredChunk
 from wegwijs.sparse import SparseVector
 
 DENSE = "dense"
 SPARSE = "sparse"
+WIDEN = 4  # local mode: unfiltered list depth = WIDEN x the filtered prefetch depth
+FILTER_FIELDS = ["kind", "law", "municipalities"]  # the payload QueryFilter.accepts reads
 
 
 class StoreLockedError(RuntimeError):
@@ -31,8 +45,37 @@ class QueryFilter:
     laws: tuple[str, ...] = ()
     municipality: str | None = None  # general documents plus this gemeente's own
 
+    def accepts(self, payload: dict[str, object]) -> bool:
+        """The filter in Python, for local mode; agrees with `build_filter`."""
+        if payload.get("kind", "doc") not in self.kinds:
+            return False
+        if self.laws and payload.get("law") not in self.laws:
+            return False
+        municipalities = payload.get("municipalities")
+        if not municipalities:
+            return True  # a general document (the key missing, null or [])
+        if isinstance(municipalities, str):
+            municipalities = [municipalities]
+        return isinstance(municipalities, list) and self.municipality in municipalities
+
+
+@dataclass
+class HybridHits:
+    """Fused passages plus the dense cosine of the best point that passes the filter.
+
+    `best_dense` is what a filtered dense query with limit 1 returns. Local mode reads it off
+    the dense list it already has; a server answers it in the same batch (one round trip).
+    """
+
+    passages: list[ScoredChunk] = field(default_factory=list)
+    best_dense: float = 0.0
+
 
 class VectorStore(Protocol):
+    native_filters: bool  # False: local mode, filters are applied in Python (see above)
+
+    @property
+    def revision(self) -> int: ...
     def ensure_collection(self, dim: int) -> None: ...
     def stored_documents(self) -> dict[str, tuple[str, str]]: ...
     def upsert(
@@ -43,7 +86,11 @@ class VectorStore(Protocol):
     def hybrid_query(
         self, dense: np.ndarray, sparse: SparseVector, flt: QueryFilter, limit: int, prefetch: int
     ) -> list[ScoredChunk]: ...
+    def hybrid_search(
+        self, dense: np.ndarray, sparse: SparseVector, flt: QueryFilter, limit: int, prefetch: int
+    ) -> HybridHits: ...
     def dense_query(self, dense: np.ndarray, flt: QueryFilter, limit: int) -> list[ScoredChunk]: ...
+    def dense_points(self, flt: QueryFilter) -> tuple[list[Chunk], np.ndarray]: ...
     def close(self) -> None: ...
 
 
@@ -64,6 +111,33 @@ def build_filter(flt: QueryFilter) -> models.Filter:
     return models.Filter(must=must)
 
 
+def search_lists(
+    dense: np.ndarray, sparse: SparseVector, depth: int, qfilter: models.Filter | None
+) -> list[models.Prefetch]:
+    """The dense list, and the sparse one when the question has words the encoder knows."""
+    lists = [models.Prefetch(query=dense.tolist(), using=DENSE, limit=depth, filter=qfilter)]
+    if sparse.indices:
+        lists.append(
+            models.Prefetch(
+                query=models.SparseVector(indices=sparse.indices, values=sparse.values),
+                using=SPARSE,
+                limit=depth,
+                filter=qfilter,
+            )
+        )
+    return lists
+
+
+def unfiltered_requests(
+    dense: np.ndarray, sparse: SparseVector, prefetch: int
+) -> list[models.QueryRequest]:
+    """Local mode's one batch: both lists, unfiltered, WIDEN deeper, with the filter fields."""
+    return [
+        models.QueryRequest(query=p.query, using=p.using, limit=p.limit, with_payload=FILTER_FIELDS)
+        for p in search_lists(dense, sparse, prefetch * WIDEN, None)
+    ]
+
+
 class QdrantStore:
     def __init__(
         self, client: QdrantClient, collection: str, payload_indexes: bool = False
@@ -71,6 +145,13 @@ class QdrantStore:
         self.client = client
         self.collection = collection
         self.payload_indexes = payload_indexes  # only a Qdrant server uses them
+        self.native_filters = payload_indexes
+        self._revision = 0
+
+    @property
+    def revision(self) -> int:
+        """Bumped by every write through this object (in local mode the only writer)."""
+        return self._revision
 
     @classmethod
     def local(cls, path: Path, collection: str) -> QdrantStore:
@@ -99,15 +180,16 @@ class QdrantStore:
             if size == dim:
                 return
             self.client.delete_collection(self.collection)  # embedder changed: rebuild
+        self._revision += 1
         self.client.create_collection(
             self.collection,
             vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE)},
             sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
         )
         if self.payload_indexes:
-            for field in ("doc_id", "kind", "law", "municipalities"):
+            for field_name in ("doc_id", "kind", "law", "municipalities"):
                 self.client.create_payload_index(
-                    self.collection, field, models.PayloadSchemaType.KEYWORD
+                    self.collection, field_name, models.PayloadSchemaType.KEYWORD
                 )
 
     def stored_documents(self) -> dict[str, tuple[str, str]]:
@@ -147,6 +229,7 @@ class QdrantStore:
         ]
         if points:
             self.client.upsert(self.collection, points=points, wait=True)
+            self._revision += 1
 
     def delete_docs(self, doc_ids: Iterable[str]) -> None:
         ids = list(doc_ids)
@@ -158,6 +241,7 @@ class QdrantStore:
             )
         )
         self.client.delete(self.collection, points_selector=selector, wait=True)
+        self._revision += 1
 
     def count(self) -> int:
         return int(self.client.count(self.collection, exact=True).count)
@@ -165,32 +249,80 @@ class QdrantStore:
     def hybrid_query(
         self, dense: np.ndarray, sparse: SparseVector, flt: QueryFilter, limit: int, prefetch: int
     ) -> list[ScoredChunk]:
+        return self.hybrid_search(dense, sparse, flt, limit, prefetch).passages
+
+    def hybrid_search(
+        self, dense: np.ndarray, sparse: SparseVector, flt: QueryFilter, limit: int, prefetch: int
+    ) -> HybridHits:
+        """Dense + sparse, fused by RRF; see the module docstring on how local mode filters."""
+        if not self.native_filters:
+            hits = self._filtered_here(dense, sparse, flt, limit, prefetch)
+            if hits is not None:
+                return hits
+        return self._filtered_natively(dense, sparse, flt, limit, prefetch)
+
+    def _filtered_natively(
+        self, dense: np.ndarray, sparse: SparseVector, flt: QueryFilter, limit: int, prefetch: int
+    ) -> HybridHits:
+        """One batch, one round trip: the filtered prefetches fused by RRF in Qdrant, and the
+        filtered dense top 1 for `best_dense`."""
         qfilter = build_filter(flt)
-        prefetches = [
-            models.Prefetch(query=dense.tolist(), using=DENSE, limit=prefetch, filter=qfilter)
-        ]
-        if sparse.indices:
-            prefetches.append(
-                models.Prefetch(
-                    query=models.SparseVector(indices=sparse.indices, values=sparse.values),
-                    using=SPARSE,
-                    limit=prefetch,
-                    filter=qfilter,
-                )
-            )
-        result = self.client.query_points(
+        fused, best = self.client.query_batch_points(
             self.collection,
-            prefetch=prefetches,
-            query=models.FusionQuery(fusion=models.Fusion.RRF),
-            limit=limit,
-            with_payload=True,
+            [
+                models.QueryRequest(
+                    prefetch=search_lists(dense, sparse, prefetch, qfilter),
+                    query=models.FusionQuery(fusion=models.Fusion.RRF),
+                    limit=limit,
+                    with_payload=True,
+                ),
+                models.QueryRequest(
+                    query=dense.tolist(), using=DENSE, filter=qfilter, limit=1, with_payload=False
+                ),
+            ],
         )
-        return [
-            ScoredChunk(Chunk.from_payload(str(p.id), p.payload or {}), float(p.score))
-            for p in result.points
-        ]
+        return HybridHits(
+            passages=[_scored(p) for p in fused.points],
+            best_dense=float(best.points[0].score) if best.points else 0.0,
+        )
+
+    def _filtered_here(
+        self, dense: np.ndarray, sparse: SparseVector, flt: QueryFilter, limit: int, prefetch: int
+    ) -> HybridHits | None:
+        """Local mode; None when a list ran out of passing points before `prefetch` of them
+        (the filter may match more further down), so the caller filters natively."""
+        responses = self.client.query_batch_points(
+            self.collection, unfiltered_requests(dense, sparse, prefetch)
+        )
+        ranked: list[list[models.ScoredPoint]] = []
+        for response in responses:
+            kept = [p for p in response.points if flt.accepts(p.payload or {})]
+            if len(kept) < prefetch and len(response.points) == prefetch * WIDEN:
+                return None
+            ranked.append(kept[:prefetch])
+        best_dense = float(ranked[0][0].score) if ranked[0] else 0.0  # before RRF rescores
+        fused = reciprocal_rank_fusion(ranked, limit=limit)
+        if not fused:
+            return HybridHits()
+        found = self.client.retrieve(self.collection, [p.id for p in fused], with_payload=True)
+        payloads = {str(r.id): r.payload or {} for r in found}
+        return HybridHits(
+            passages=[
+                ScoredChunk(Chunk.from_payload(str(p.id), payloads[str(p.id)]), float(p.score))
+                for p in fused
+            ],
+            best_dense=best_dense,
+        )
 
     def dense_query(self, dense: np.ndarray, flt: QueryFilter, limit: int) -> list[ScoredChunk]:
+        if not self.native_filters:  # local mode: filter here when enough pass (same result)
+            depth = limit * WIDEN * 8
+            result = self.client.query_points(
+                self.collection, query=dense.tolist(), using=DENSE, limit=depth, with_payload=True
+            )
+            kept = [p for p in result.points if flt.accepts(p.payload or {})]
+            if len(kept) >= limit or len(result.points) < depth:
+                return [_scored(p) for p in kept[:limit]]
         result = self.client.query_points(
             self.collection,
             query=dense.tolist(),
@@ -199,10 +331,42 @@ class QdrantStore:
             limit=limit,
             with_payload=True,
         )
-        return [
-            ScoredChunk(Chunk.from_payload(str(p.id), p.payload or {}), float(p.score))
-            for p in result.points
-        ]
+        return [_scored(p) for p in result.points]
+
+    def dense_points(self, flt: QueryFilter) -> tuple[list[Chunk], np.ndarray]:
+        """Every point of the filter with its unit dense vector (for small in-memory indexes)."""
+        chunks: list[Chunk] = []
+        vectors: list[list[float]] = []
+        offset = None
+        while True:
+            points, offset = self.client.scroll(
+                self.collection,
+                scroll_filter=build_filter(flt),
+                limit=1024,
+                offset=offset,
+                with_payload=True,
+                with_vectors=[DENSE],
+            )
+            for point in points:
+                chunks.append(Chunk.from_payload(str(point.id), point.payload or {}))
+                vectors.append(_dense_of(point.vector))
+            if offset is None:
+                break
+        if not vectors:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        matrix = np.asarray(vectors, dtype=np.float32)
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        return chunks, matrix / np.where(norms == 0, 1.0, norms)
 
     def close(self) -> None:
         self.client.close()
+
+
+def _scored(point: models.ScoredPoint) -> ScoredChunk:
+    return ScoredChunk(Chunk.from_payload(str(point.id), point.payload or {}), float(point.score))
+
+
+def _dense_of(vector: object) -> list[float]:
+    if isinstance(vector, dict) and DENSE in vector:
+        return list(vector[DENSE])
+    raise ValueError("the point carries no dense vector")

@@ -28,29 +28,39 @@ FAQ_FILTER = QueryFilter(kinds=("faq",))
 CANDIDATES = 3  # closest phrasings looked at (points of retired entries are skipped)
 
 
+@dataclass(frozen=True)
+class FaqTable:
+    revision: int | None  # the store revision it was read at; None: read again
+    phrasings: list[Chunk]
+    vectors: np.ndarray  # one unit row per phrasing
+
+
 class FaqIndex:
-    """The FAQ phrasings' unit vectors in memory, reloaded when the store changed."""
+    """The FAQ phrasings' unit vectors in memory, reloaded when the store changed.
+
+    The table is replaced as a whole, so a question answered in another thread during a reload
+    sees either the old or the new table, never a mix.
+    """
 
     def __init__(self, store: VectorStore) -> None:
         self.store = store
-        self._loaded_at: int | None = None
-        self._chunks: list[Chunk] = []
-        self._vectors = np.zeros((0, 0), dtype=np.float32)
+        self._table = FaqTable(None, [], np.zeros((0, 0), dtype=np.float32))
 
     def refresh(self) -> None:
-        self._loaded_at = None
+        self._table = FaqTable(None, self._table.phrasings, self._table.vectors)
 
     def nearest(self, query: np.ndarray, limit: int) -> list[ScoredChunk]:
-        if self._loaded_at != self.store.revision:
+        table = self._table
+        if table.revision is None or table.revision != self.store.revision:
             revision = self.store.revision
-            self._chunks, self._vectors = self.store.dense_points(FAQ_FILTER)
-            self._loaded_at = revision
-        if not self._chunks:
+            table = FaqTable(revision, *self.store.dense_points(FAQ_FILTER))
+            self._table = table
+        if not table.phrasings:
             return []
         q = np.asarray(query, dtype=np.float32)
-        scores = self._vectors @ (q / (np.linalg.norm(q) or 1.0))
+        scores = table.vectors @ (q / (np.linalg.norm(q) or 1.0))
         top = np.argsort(-scores, kind="stable")[:limit]
-        return [ScoredChunk(self._chunks[i], float(scores[i])) for i in top]
+        return [ScoredChunk(table.phrasings[i], float(scores[i])) for i in top]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,282 @@
+"""The vector store contract, run as one class against Qdrant local mode in a folder and in memory.
+
+Local mode filters in Python after unfiltered queries (see wegwijs/vectorstore.py). Every test
+that searches compares with the reference: the same points in a store that filters natively
+(`native_filters=True`, Qdrant's own filter code, as a server does), so a fast path that changes
+which points come back, their order or their scores fails here.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from qdrant_client import QdrantClient, models
+
+from wegwijs.domain import Chunk, Law
+from wegwijs.sparse import DutchSparseEncoder, SparseVector
+from wegwijs.vectorstore import QdrantStore, QueryFilter, VectorStore, build_filter
+
+WORDS = [
+    "mantelzorg",
+    "wmo",
+    "gemeente",
+    "thuiszorg",
+    "wijkverpleging",
+    "pgb",
+    "indicatie",
+    "zorgkantoor",
+    "respijtzorg",
+    "huishoudelijke",
+    "hulp",
+    "vervoer",
+    "scootmobiel",
+    "zorgverlof",
+    "werkgever",
+    "belasting",
+    "jeugdhulp",
+    "loket",
+    "keukentafelgesprek",
+    "beschikking",
+    "eigen",
+    "bijdrage",
+    "dagbesteding",
+    "logeeropvang",
+    "huisarts",
+]
+GEMEENTEN = ("Breda", "Tilburg", "Oosterhout")
+QUESTIONS = (
+    "Hoe vraag ik huishoudelijke hulp aan bij de gemeente?",
+    "wijkverpleging thuiszorg huisarts",
+    "pgb of zorg in natura",
+    "zorgverlof van de werkgever",
+    "xyzzy",  # no known word: a dense list only
+)
+FILTERS = (
+    QueryFilter(),
+    QueryFilter(municipality="Breda"),
+    QueryFilter(municipality="Tilburg", laws=("wmo", "zvw")),
+    QueryFilter(kinds=("faq",)),
+    QueryFilter(kinds=("doc", "faq"), municipality="Oosterhout"),
+    QueryFilter(laws=("jeugdwet",), municipality="Breda"),  # rare: the native fallback
+    QueryFilter(municipality="Nergensdorp"),
+)
+DIM = 64
+SPARSE = DutchSparseEncoder()
+
+
+def synthetic_chunks(count: int, seed: int = 3) -> list[Chunk]:
+    rng = random.Random(seed)
+    laws = [law for law in Law if law is not Law.jeugdwet]
+    chunks = []
+    for i in range(count):
+        rare = i % 97 == 0  # a handful of jeugdwet chunks, so a law filter passes few points
+        chunks.append(
+            Chunk(
+                id=str(uuid.UUID(int=rng.getrandbits(128))),
+                doc_id=f"doc-{i // 4}",
+                title=f"Document {i // 4}",
+                law=Law.jeugdwet if rare else laws[i % len(laws)],
+                sources=("https://example.org",),
+                heading_path=(f"Deel {i % 4}",),
+                text=" ".join(rng.choices(WORDS, k=rng.randint(4, 12))),
+                municipalities=(rng.choice(GEMEENTEN),) if rng.random() < 0.2 else (),
+                kind="faq" if rng.random() < 0.15 else "doc",
+                doc_hash=f"hash-{i // 4}",
+                position=i % 4,
+                path=f"docs/doc-{i // 4}.md",
+            )
+        )
+    return chunks
+
+
+def unit_vectors(count: int, seed: int) -> np.ndarray:
+    """Random directions: distinct cosines, so float noise cannot swap tied ranks."""
+    vectors = np.random.default_rng(seed).normal(size=(count, DIM)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def fill(store: VectorStore, chunks: list[Chunk]) -> None:
+    store.ensure_collection(DIM)
+    texts = [c.text for c in chunks]
+    store.upsert(chunks, unit_vectors(len(chunks), 11), [SPARSE.encode_document(t) for t in texts])
+
+
+@pytest.fixture(scope="module")
+def chunks() -> list[Chunk]:
+    return synthetic_chunks(600)
+
+
+@pytest.fixture(scope="module")
+def reference(chunks: list[Chunk]) -> Iterator[QdrantStore]:
+    """The same points, filtered by Qdrant itself (as a server filters)."""
+    store = QdrantStore.memory("reference")
+    store.native_filters = True
+    fill(store, chunks)
+    yield store
+    store.close()
+
+
+def open_store(mode: str, folder: Path) -> QdrantStore:
+    if mode == "folder":
+        return QdrantStore.local(folder / "qdrant", "contract")
+    return QdrantStore.memory("contract")
+
+
+@pytest.fixture(scope="module", params=["folder", "memory"])
+def mode(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def store(
+    mode: str, chunks: list[Chunk], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[QdrantStore]:
+    """Filled once per mode; the tests that write open their own store."""
+    opened = open_store(mode, tmp_path_factory.mktemp(mode))
+    fill(opened, chunks)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def empty_store(mode: str, tmp_path: Path) -> Iterator[QdrantStore]:
+    opened = open_store(mode, tmp_path)
+    yield opened
+    opened.close()
+
+
+def query(text: str) -> tuple[np.ndarray, SparseVector]:
+    return unit_vectors(1, sum(text.encode()))[0], SPARSE.encode_query(text)
+
+
+class TestLocalStoreContract:
+    def test_local_modes_filter_in_python(self, store: QdrantStore) -> None:
+        assert store.native_filters is False
+
+    def test_writes_count_and_bump_the_revision(
+        self, empty_store: QdrantStore, chunks: list[Chunk]
+    ) -> None:
+        store = empty_store
+        fill(store, chunks)
+        assert store.count() == len(chunks)
+        stored = store.stored_documents()
+        assert stored["doc-0"] == ("hash-0", "docs/doc-0.md")
+        before = store.revision
+        store.delete_docs(["doc-0", "doc-1"])
+        assert store.revision > before
+        assert store.count() == len(chunks) - 8
+        assert "doc-0" not in store.stored_documents()
+
+    @pytest.mark.parametrize("flt", FILTERS)
+    def test_hybrid_equals_native_filtering(
+        self, store: QdrantStore, reference: QdrantStore, flt: QueryFilter
+    ) -> None:
+        for text in QUESTIONS:
+            dense, sparse = query(text)
+            ours = store.hybrid_search(dense, sparse, flt, limit=5, prefetch=10)
+            native = reference.hybrid_search(dense, sparse, flt, limit=5, prefetch=10)
+            assert [p.chunk.id for p in ours.passages] == [p.chunk.id for p in native.passages]
+            assert [p.chunk for p in ours.passages] == [p.chunk for p in native.passages]
+            assert [p.score for p in ours.passages] == pytest.approx(
+                [p.score for p in native.passages]
+            )
+            assert ours.best_dense == pytest.approx(native.best_dense, abs=1e-5)
+            assert all(flt.accepts(p.chunk.payload()) for p in ours.passages)
+
+    def test_common_filters_need_no_filtered_query(self, store: QdrantStore) -> None:
+        for flt in (QueryFilter(), QueryFilter(municipality="Breda")):
+            for text in QUESTIONS:
+                dense, sparse = query(text)
+                assert store._filtered_here(dense, sparse, flt, limit=5, prefetch=10) is not None
+
+    @pytest.mark.parametrize("flt", FILTERS)
+    def test_best_dense_is_the_best_filtered_cosine(
+        self, store: QdrantStore, flt: QueryFilter
+    ) -> None:
+        dense, sparse = query("mantelzorg respijtzorg logeeropvang")
+        hits = store.hybrid_search(dense, sparse, flt, limit=5, prefetch=10)
+        best = store.dense_query(dense, flt, limit=1)
+        assert hits.passages and best
+        assert hits.best_dense == pytest.approx(best[0].score, abs=1e-5)
+
+    def test_municipality_keeps_other_gemeenten_out(self, store: QdrantStore) -> None:
+        dense, sparse = query("gemeente loket wmo")
+        found = store.hybrid_query(dense, sparse, QueryFilter(municipality="Breda"), 40, 40)
+        places = {m for p in found for m in p.chunk.municipalities}
+        assert places == {"Breda"}  # general ones (no gemeente) and Breda's own only
+        assert any(not p.chunk.municipalities for p in found)
+
+    def test_a_filter_with_few_points_returns_them_all(self, store: QdrantStore) -> None:
+        flt = QueryFilter(laws=("jeugdwet",))
+        dense, sparse = query("jeugdhulp")
+        found = store.hybrid_query(dense, sparse, flt, limit=50, prefetch=50)
+        expected = {c.id for c in synthetic_chunks(600) if flt.accepts(c.payload())}
+        assert expected and {p.chunk.id for p in found} == expected
+
+    @pytest.mark.parametrize("flt", FILTERS)
+    def test_dense_query_equals_native(
+        self, store: QdrantStore, reference: QdrantStore, flt: QueryFilter
+    ) -> None:
+        dense, _ = query("zorgverlof werkgever belasting")
+        ours = store.dense_query(dense, flt, limit=3)
+        native = reference.dense_query(dense, flt, limit=3)
+        assert [p.chunk.id for p in ours] == [p.chunk.id for p in native]
+        assert [p.score for p in ours] == pytest.approx([p.score for p in native], abs=1e-5)
+
+    def test_dense_points_are_the_filtered_points_with_unit_vectors(
+        self, store: QdrantStore, chunks: list[Chunk]
+    ) -> None:
+        found, vectors = store.dense_points(QueryFilter(kinds=("faq",)))
+        assert found
+        faq = QueryFilter(kinds=("faq",))  # FAQ phrasings are general: no gemeente
+        assert {c.id for c in found} == {c.id for c in chunks if faq.accepts(c.payload())}
+        assert vectors.shape == (len(found), DIM)
+        assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+    def test_an_empty_collection_finds_nothing(self, empty_store: QdrantStore) -> None:
+        empty_store.ensure_collection(DIM)
+        dense, sparse = query("wmo")
+        hits = empty_store.hybrid_search(dense, sparse, QueryFilter(), limit=5, prefetch=10)
+        assert hits.passages == [] and hits.best_dense == 0.0
+        assert empty_store.dense_points(QueryFilter(kinds=("faq",)))[0] == []
+
+
+@pytest.mark.parametrize(
+    ("payload", "flt", "accepted"),
+    [
+        ({"kind": "doc", "law": "wmo", "municipalities": []}, QueryFilter(), True),
+        ({"kind": "doc", "law": "wmo"}, QueryFilter(), True),  # no key: general
+        ({"kind": "doc", "law": "wmo", "municipalities": None}, QueryFilter(), True),
+        ({"kind": "faq", "law": "wmo", "municipalities": []}, QueryFilter(), False),
+        ({"kind": "doc", "law": "wmo", "municipalities": ["Breda"]}, QueryFilter(), False),
+        (
+            {"kind": "doc", "law": "wmo", "municipalities": ["Breda"]},
+            QueryFilter(municipality="Breda"),
+            True,
+        ),
+        (
+            {"kind": "doc", "law": "wmo", "municipalities": ["Breda"]},
+            QueryFilter(municipality="breda"),  # Qdrant's keyword match is exact
+            False,
+        ),
+        ({"kind": "doc", "law": "zvw"}, QueryFilter(laws=("wmo",)), False),
+        ({"kind": "doc", "law": "zvw"}, QueryFilter(laws=("wmo", "zvw")), True),
+    ],
+)
+def test_python_filter_agrees_with_qdrant(
+    payload: dict[str, object], flt: QueryFilter, accepted: bool
+) -> None:
+    assert flt.accepts(payload) is accepted
+    client = QdrantClient(location=":memory:")
+    store = QdrantStore(client, "one")
+    store.ensure_collection(4)
+    point = models.PointStruct(id=1, vector={"dense": [1.0, 0.0, 0.0, 0.0]}, payload=payload)
+    client.upsert("one", [point])
+    native = client.count("one", count_filter=build_filter(flt), exact=True).count
+    assert native == int(accepted)
+    client.close()
