@@ -140,5 +140,3 @@ def set_runtime(runtime: Runtime | None) -> None:
 
 def ui_dir() -> Path:
     return Path(__file__).resolve().parent
-
-
