@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from wegwijs.domain import Answer, Citation, ScoredChunk
+from wegwijs.domain import Answer, Chunk, Citation, ScoredChunk
 
 
 @dataclass(frozen=True)
@@ -45,3 +45,15 @@ class StreamingStrategy(Strategy, Protocol):
     """A strategy that can also stream its text as it is produced (the generative one)."""
 
     def stream(self, request: AnswerRequest, passages: list[ScoredChunk]) -> AsyncIterator[str]: ...
+
+
+def chunk_citation(chunk: Chunk, quote: str) -> Citation:
+    """The source of a passage as the widget and the CLI show it."""
+    return Citation(
+        id=chunk.doc_id,
+        title=chunk.title,
+        url=chunk.sources[0] if chunk.sources else "",
+        law=chunk.law.value,
+        heading=" > ".join(chunk.heading_path),
+        quote=quote,
+    )

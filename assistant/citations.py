@@ -21,7 +21,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from assistant.base import CheckedAnswer
+from assistant.base import CheckedAnswer, chunk_citation
 from wegwijs.domain import Citation, ScoredChunk
 from wegwijs.sparse import DutchSparseEncoder
 
@@ -107,15 +107,7 @@ class CitationCheck:
         return set(self._encoder.terms(" ".join([chunk.title, *chunk.heading_path, chunk.text])))
 
     def _citation(self, passage: ScoredChunk, claim_terms: set[str]) -> Citation:
-        chunk = passage.chunk
-        return Citation(
-            id=chunk.doc_id,
-            title=chunk.title,
-            url=chunk.sources[0] if chunk.sources else "",
-            law=chunk.law.value,
-            heading=" > ".join(chunk.heading_path),
-            quote=self._best_sentence(chunk.text, claim_terms),
-        )
+        return chunk_citation(passage.chunk, self._best_sentence(passage.chunk.text, claim_terms))
 
     def _best_sentence(self, text: str, claim_terms: set[str]) -> str:
         """Most shared stems wins; on a tie, the sentence where they make up the larger share."""

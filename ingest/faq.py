@@ -6,7 +6,7 @@ import re
 from datetime import date
 from pathlib import Path
 
-from ingest.metadata import ID_PATTERN, URL_PATTERN, as_date, key_line, parse_yaml
+from ingest.metadata import ID_PATTERN, as_date, check_sources, key_line, parse_yaml
 from ingest.problems import Problem, error, warning
 from wegwijs.domain import FaqEntry, Law
 
@@ -43,13 +43,7 @@ def load_faq_file(path: Path, root: Path, today: date) -> tuple[FaqEntry | None,
         variants = []
     elif len(variants) < 3:
         problems.append(warning(rel, line("variants"), "minder dan 3 andere vraagvormen"))
-    sources = data.get("sources") or []
-    if not isinstance(sources, list):
-        problems.append(error(rel, line("sources"), "'sources' moet een lijst zijn"))
-        sources = []
-    for source in sources:
-        if not URL_PATTERN.match(str(source)):
-            problems.append(error(rel, line("sources"), f"bron is geen URL: '{source}'"))
+    sources = check_sources(data.get("sources"), rel, line("sources"), problems)
     review_by = as_date(data.get("review_by"))
     if data.get("review_by") is not None and review_by is None:
         problems.append(error(rel, line("review_by"), "'review_by' is geen datum (JJJJ-MM-DD)"))

@@ -45,6 +45,19 @@ def parse_yaml(text: str, path: str, offset: int = 0) -> tuple[Any, list[Problem
         return None, [error(path, line, f"YAML kan niet gelezen worden: {problem}")]
 
 
+def check_sources(value: Any, path: str, line: int, problems: list[Problem]) -> list[str]:
+    """A list of http(s) URLs; each problem is added to `problems`."""
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list):
+        problems.append(error(path, line, "'sources' moet een lijst van URL's zijn"))
+        return []
+    for source in value:
+        if not URL_PATTERN.match(str(source)):
+            problems.append(error(path, line, f"bron is geen URL: '{source}'"))
+    return [str(s) for s in value]
+
+
 def as_date(value: Any) -> date | None:
     if isinstance(value, date):
         return value
@@ -80,13 +93,7 @@ def validate_meta(
     if law is not None and law not in Law.__members__:
         allowed = ", ".join(Law.__members__)
         problems.append(error(path, line("law"), f"onbekende wet '{law}' (kies uit: {allowed})"))
-    sources = meta.get("sources") or []
-    if not isinstance(sources, list):
-        problems.append(error(path, line("sources"), "'sources' moet een lijst van URL's zijn"))
-        sources = []
-    for source in sources:
-        if not URL_PATTERN.match(str(source)):
-            problems.append(error(path, line("sources"), f"bron is geen URL: '{source}'"))
+    sources = check_sources(meta.get("sources"), path, line("sources"), problems)
     dates: dict[str, date | None] = {}
     for key in ("checked", "review_by"):
         dates[key] = as_date(meta.get(key))

@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 import yaml
 
-from assistant.base import AnswerRequest
+from assistant.base import AnswerRequest, chunk_citation
 from assistant.retrieval import Retriever
 from wegwijs.config import OrganisationSettings
-from wegwijs.domain import Answer, Chunk, Citation, Route, ScoredChunk, Strategy
+from wegwijs.domain import Answer, Citation, Route, ScoredChunk, Strategy
 from wegwijs.embedding import Embedder
 from wegwijs.sparse import DutchSparseEncoder
 
@@ -220,17 +220,6 @@ class ExtractiveStrategy:
             citations=citations,
             retrieved=passages,
         )
-
-
-def chunk_citation(chunk: Chunk, quote: str) -> Citation:
-    return Citation(
-        id=chunk.doc_id,
-        title=chunk.title,
-        url=chunk.sources[0] if chunk.sources else "",
-        law=chunk.law.value,
-        heading=" > ".join(chunk.heading_path),
-        quote=quote,
-    )
 
 
 def split_sentences(text: str) -> list[str]:
