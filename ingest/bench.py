@@ -10,11 +10,13 @@ import random
 import shutil
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from ingest.chunker import chunk_document, embedding_text
 from ingest.corpus import Corpus, load_corpus
+from ingest.loaders import load_document
 from ingest.pipeline import IngestPipeline
 from wegwijs.config import Settings
 from wegwijs.container import Container
@@ -27,11 +29,15 @@ SYNTHETIC_WORDS_PER_SECTION = 110
 
 
 def synthetic_corpus(source: Corpus, target: Path, chunks: int, seed: int = 7) -> None:
-    """Write documents whose sections recombine real corpus sentences into ~`chunks` chunks."""
+    """Write documents whose sections recombine real corpus sentences, until the chunker
+    makes at least `chunks` chunks of them."""
     rng = random.Random(seed)
     pool = [s for doc in source.documents for s in sentences(doc.text) if len(s.split()) > 3]
     per_doc = 8
-    for number in range((chunks + per_doc - 1) // per_doc):
+    made = 0
+    number = -1
+    while made < chunks:
+        number += 1
         parts = [f"# Synthetisch document {number}\n"]
         for section in range(per_doc):
             words, body = 0, []
@@ -48,6 +54,8 @@ def synthetic_corpus(source: Corpus, target: Path, chunks: int, seed: int = 7) -
             "review_by: 2099-01-01\n---\n"
         )
         path.write_text(front + "\n".join(parts), "utf-8")
+        doc, _ = load_document(path, target, date.today())
+        made += len(chunk_document(doc)) if doc else 0
 
 
 def measure(

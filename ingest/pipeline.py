@@ -19,7 +19,7 @@ from wegwijs.sparse import DutchSparseEncoder
 from wegwijs.vectorstore import VectorStore
 
 CHUNKER_VERSION = "1"  # bump to re-embed everything after a chunking change
-BATCH = 64
+BATCH = 256  # chunks per embed + upsert round; sorted by length to keep padding low
 
 Progress = Callable[[int, int], None]  # (chunks done, chunks to do)
 
@@ -123,6 +123,9 @@ class IngestPipeline:
         return report
 
     def write(self, chunks: Sequence[Chunk], progress: Progress | None = None) -> None:
+        # Similar lengths in one batch pad less: the same trick sentence-transformers uses
+        # inside one encode() call, applied across the whole ingest.
+        chunks = sorted(chunks, key=lambda c: len(embedding_text(c)))
         total = len(chunks)
         for start in range(0, total, BATCH):
             batch = chunks[start : start + BATCH]
