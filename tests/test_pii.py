@@ -18,14 +18,13 @@ from typing import Any
 
 import pytest
 import yaml
-from presidio_analyzer import RecognizerResult
+from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 from guardrails.pii import DutchPiiRedactor
 from guardrails.pii.recognizers import (
     AddressRecognizer,
     BirthDateRecognizer,
     BsnRecognizer,
-    DataPatternRecognizer,
     DossierNumberRecognizer,
     EmailRecognizer,
     IbanRecognizer,
@@ -56,8 +55,8 @@ def redactor() -> DutchPiiRedactor:
     return DutchPiiRedactor()
 
 
-def found(recognizer: DataPatternRecognizer, text: str) -> list[str]:
-    results = recognizer.analyze(text, [recognizer.spec.entity])
+def found(recognizer: EntityRecognizer, text: str) -> list[str]:
+    results = recognizer.analyze(text, recognizer.supported_entities)
     return sorted(text[r.start : r.end] for r in results)
 
 
@@ -82,7 +81,7 @@ def test_mod97(iban: str, valid: bool) -> None:
 
 
 # --- one table per recognizer: (text, expected spans); [] means a near-miss ------------------
-RECOGNIZER_TABLES: list[tuple[type[DataPatternRecognizer], str, list[str]]] = [
+RECOGNIZER_TABLES: list[tuple[type[EntityRecognizer], str, list[str]]] = [
     (BsnRecognizer, "Haar BSN is 628194821.", ["628194821"]),
     (BsnRecognizer, "nummer 252 76 01 89 graag", ["252 76 01 89"]),
     (BsnRecognizer, "dat is 385.28.08.41 toch", ["385.28.08.41"]),
@@ -111,6 +110,23 @@ RECOGNIZER_TABLES: list[tuple[type[DataPatternRecognizer], str, list[str]]] = [
         ["0800-1234", "088-1234567", "0900-123 45 67"],
     ),
     (PhoneRecognizer, "de eigen bijdrage is 21,80 per maand sinds 2019", []),
+    # Every format people type, foreign numbers too (python-phonenumbers finds them).
+    (
+        PhoneRecognizer,
+        "bel (076) 123 45 67 of 06.12.34.56.78",
+        ["(076) 123 45 67", "06.12.34.56.78"],
+    ),
+    (
+        PhoneRecognizer,
+        "london +44 7700 900123, brussel +32 470 12 34 56",
+        ["+32 470 12 34 56", "+44 7700 900123"],
+    ),
+    (
+        PhoneRecognizer,
+        "annem +90 532 123 45 67, yemma 00212 6 12 34 56 78",
+        ["+90 532 123 45 67", "00212 6 12 34 56 78"],
+    ),
+    (PhoneRecognizer, "factuur van 1.250 euro op 12-03-2024, artikel 2.3.5", []),
     (PhoneRecognizer, "BSN 628194821", []),
     (PhoneRecognizer, "geboren 01-03-1948", []),
     (EmailRecognizer, "mail anja.kuipers@gmail.com!", ["anja.kuipers@gmail.com"]),
@@ -156,7 +172,7 @@ RECOGNIZER_TABLES: list[tuple[type[DataPatternRecognizer], str, list[str]]] = [
 
 
 @pytest.fixture(scope="module")
-def pattern_recognizers() -> dict[type[DataPatternRecognizer], DataPatternRecognizer]:
+def pattern_recognizers() -> dict[type[EntityRecognizer], EntityRecognizer]:
     classes = {row[0] for row in RECOGNIZER_TABLES}
     return {cls: cls() for cls in classes}
 
@@ -167,8 +183,8 @@ def pattern_recognizers() -> dict[type[DataPatternRecognizer], DataPatternRecogn
     ids=[f"{c.__name__}-{i}" for i, (c, _, _) in enumerate(RECOGNIZER_TABLES)],
 )
 def test_recognizer_table(
-    pattern_recognizers: dict[type[DataPatternRecognizer], DataPatternRecognizer],
-    recognizer_class: type[DataPatternRecognizer],
+    pattern_recognizers: dict[type[EntityRecognizer], EntityRecognizer],
+    recognizer_class: type[EntityRecognizer],
     text: str,
     expected: list[str],
 ) -> None:
@@ -202,6 +218,39 @@ def test_placeholders_offsets_and_postcode4(redactor: DutchPiiRedactor) -> None:
     assert [e.type for e in result.entities] == ["NAAM", "ADRES", "POSTCODE", "BSN", "TELEFOON"]
     assert text[result.entities[3].start : result.entities[3].end] == "628194821"
     assert all(not hasattr(e, "value") and not hasattr(e, "text") for e in result.entities)
+
+
+@pytest.mark.parametrize(
+    ("text", "gone"),
+    [
+        ("polisnummer 12345678 en klantnummer 998877", ["12345678", "998877"]),
+        ("relatienummer: 4455667, dossier 2024-1234", ["4455667", "2024-1234"]),
+        ("cliëntnummer 55123 bij de gemeente", ["55123"]),
+        ("jan de vries is mijn vader en woont alleen", ["jan de vries"]),
+        ("ik zorg voor fatma yilmaz", ["fatma yilmaz"]),
+        ("haar buurvrouw anneke van den berg helpt", ["anneke van den berg"]),
+        ("bel haar op +44 7700 900123", ["7700 900123"]),
+    ],
+)  # fmt: skip
+def test_personal_data_people_type_without_capitals_or_formats(
+    redactor: DutchPiiRedactor, text: str, gone: list[str]
+) -> None:
+    redacted = redactor.redact(text).redacted_text
+    assert not [g for g in gone if g in redacted], redacted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "wil de bank het geld terug",
+        "mag ik bij de gemeente vragen om hulp",
+        "roos in de tuin en een mooie dag",
+        "mooie rozen in de tuin en een fijne dag",
+        "de eigen bijdrage gaat naar het cak",
+    ],
+)
+def test_lower_case_words_are_not_taken_for_names(redactor: DutchPiiRedactor, text: str) -> None:
+    assert redactor.redact(text).redacted_text == text
 
 
 def test_helplines_and_towns_survive(redactor: DutchPiiRedactor) -> None:

@@ -1,8 +1,11 @@
-"""Lower-case names after a relation cue ("mijn man gert", "ik ben tineke"), as a recognizer.
+"""Lower-case names: after a relation cue ("mijn man gert", "ik ben tineke"), and full names
+anywhere ("jan de vries", "fatma yilmaz"), as a recognizer.
 
 People typing at night often skip capitals. deduce's lists are case-sensitive; this recognizer
 looks up the token after a relation cue (data/relation_names.yaml) in deduce's first-name list
 (capitalised) and extends the span over particles and a surname from deduce's surname list.
+Without a cue, a first name counts only when a surname follows it in the same phrase (a first
+name alone is too often a word: "wil", "mag", "roos"); neither may be a common Dutch word.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from guardrails.pii.recognizers.base import LANGUAGE
 DATA = Path(__file__).parent / "data" / "relation_names.yaml"
 TOKEN = regex.compile(r"\p{L}+(?:-\p{L}+)*")
 PARTICLES = frozenset({"van", "de", "der", "den", "het", "'t", "ter", "ten", "te", "in", "op"})
+# Without a relation cue only the common tussenvoegsels count ("roos in de tuin" is no name).
+PLAIN_PARTICLES = frozenset({"van", "de", "der", "den", "ter", "ten", "von"})
 
 
 class RelationNameRecognizer(EntityRecognizer):
@@ -46,9 +51,16 @@ class RelationNameRecognizer(EntityRecognizer):
                 span = self._name_at(text, match.end())
                 if span is not None:
                     results.append(self._result(*span))
+        for token in TOKEN.finditer(text):
+            if token.group(0).islower():
+                span = self._name_at(text, token.start(), need_surname=True)
+                if span is not None:
+                    results.append(self._result(*span))
         return results
 
-    def _name_at(self, text: str, position: int) -> tuple[int, int] | None:
+    def _name_at(
+        self, text: str, position: int, need_surname: bool = False
+    ) -> tuple[int, int] | None:
         tokens = list(TOKEN.finditer(text, position))
         if not tokens or tokens[0].start() != position:
             return None
@@ -58,18 +70,19 @@ class RelationNameRecognizer(EntityRecognizer):
         end = tokens[0].end()
         # Particles then a surname, in the same phrase: "ria de bruijn", "gert van den berg".
         rest = tokens[1 : 2 + self._max_surname]
+        particles = PLAIN_PARTICLES if need_surname else PARTICLES
         index = 0
-        while index < len(rest) and rest[index].group(0).casefold() in PARTICLES:
+        while index < len(rest) and rest[index].group(0).casefold() in particles:
             index += 1
         if index < len(rest):
             surname = rest[index].group(0)
             same_phrase = not regex.search(r"[^\s\p{L}']", text[end : rest[index].start()])
-            if (
-                same_phrase
-                and surname.casefold() not in self._never
-                and [surname.capitalize()] in self._surname
-            ):
+            # After a particle ("van den berg", "de jong") a common word is a surname too.
+            common = surname.casefold() in self._never and index == 0
+            if same_phrase and not common and [surname.capitalize()] in self._surname:
                 end = rest[index].end()
+        if need_surname and end == tokens[0].end():
+            return None
         return tokens[0].start(), end
 
     def _result(self, start: int, end: int) -> RecognizerResult:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from presidio_analyzer import EntityRecognizer
+
 from guardrails.pii.recognizers.address import AddressRecognizer
 from guardrails.pii.recognizers.base import DataPatternRecognizer
 from guardrails.pii.recognizers.birth_date import BirthDateRecognizer
@@ -12,7 +14,7 @@ from guardrails.pii.recognizers.iban import IbanRecognizer
 from guardrails.pii.recognizers.phone import PhoneRecognizer
 from guardrails.pii.recognizers.postcode import PostcodeRecognizer
 
-PATTERN_RECOGNIZERS: tuple[type[DataPatternRecognizer], ...] = (
+PATTERN_RECOGNIZERS: tuple[type[EntityRecognizer], ...] = (
     BsnRecognizer,
     IbanRecognizer,
     PhoneRecognizer,
