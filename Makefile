@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 export WEGWIJS_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: install run serve ingest test test-fast lint format typecheck bench eval corpus-check clean
+.PHONY: install run serve ingest test test-fast lint format typecheck bench eval eval-guard train-guards corpus-check clean
 
 install: $(STAMP)
 
@@ -60,6 +60,14 @@ bench: install
 eval: install
 	$(BIN)/wegwijs eval run $(addprefix --dataset ,$(wildcard eval/datasets/*.jsonl)) --out var/eval
 	$(BIN)/wegwijs eval compare eval/baseline var/eval
+
+# Rebuild guardrails/classifier/weights.json from guardrails/classifier/data (deterministic).
+train-guards: install
+	$(BIN)/python -m guardrails.classifier.train
+
+# The guardrails on the frozen blind set (eval/blind): exit 1 below the safety targets.
+eval-guard: install
+	$(BIN)/wegwijs eval guard
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

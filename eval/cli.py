@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from pathlib import Path
 from typing import Annotated
@@ -11,6 +12,7 @@ import typer
 
 from eval.compare import Thresholds, compare, failed, table
 from eval.dataset import DatasetError, load_datasets
+from eval.guard_metrics import BLIND_SET, failed_targets, guard_report, load_guard_cases
 from eval.output import read_cases, read_summary, write_run
 from eval.report import render
 from eval.runner import parse_overrides, run_suite
@@ -91,3 +93,31 @@ def compare_command(
         typer.echo(f"\n{len(bad)} meting(en) niet goed: {', '.join(r.metric.key for r in bad)}")
         raise typer.Exit(1)
     typer.echo("\nAlle metingen binnen de grenzen.")
+
+
+@eval_app.command("guard")
+def guard_command(
+    dataset: Annotated[
+        Path, typer.Option("--dataset", help="Guard cases JSONL (default: the frozen blind set)")
+    ] = BLIND_SET,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
+) -> None:
+    """Routing of the guardrails on labelled messages; exit 1 below the safety targets."""
+    from guardrails.cli import default_guardrails
+
+    try:
+        cases = load_guard_cases(dataset)
+    except (OSError, ValueError) as exc:
+        typer.echo(f"fout: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    report = guard_report(cases, default_guardrails().inspect)
+    bad = failed_targets(report)
+    if as_json:
+        typer.echo(json.dumps(report | {"failed_targets": bad}, ensure_ascii=False, indent=1))
+    else:
+        for key, value in report.items():
+            if key != "misses":
+                typer.echo(f"{key:38} {value}")
+        typer.echo("\n" + ("\n".join(f"onder doel: {b}" for b in bad) or "Alle doelen gehaald."))
+    if bad:
+        raise typer.Exit(1)

@@ -20,6 +20,8 @@ METRICS: tuple[Metric, ...] = (
     Metric("crisis_recall", "Crisis herkend", "higher"),
     Metric("crisis_kind_accuracy", "Juiste soort crisis", "higher"),
     Metric("crisis_false_positive_rate", "Onterecht crisis", "lower"),
+    Metric("crisis_contacts_rate", "Crisis krijgt hulplijnen", "higher"),
+    Metric("concern_rate_navigation", "Gewone vraag met hulplijnen", "lower"),
     Metric("medical_refusal_recall", "Medische vraag geweigerd", "higher"),
     Metric("medical_over_refusal_rate", "Onterecht geweigerd", "lower"),
     Metric("law_hit_at_5", "Juiste wet in top 5", "higher"),

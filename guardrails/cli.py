@@ -31,6 +31,7 @@ def verdict_json(verdict: Verdict) -> dict[str, Any]:
     return {
         "route": verdict.route.value,
         "crisis_kind": verdict.crisis_kind.value if verdict.crisis_kind else None,
+        "concern": verdict.concern,
         "redacted_text": verdict.redacted_text,
         "entities": [{"type": e.type, "start": e.start, "end": e.end} for e in verdict.entities],
         "injection": verdict.injection,
@@ -75,7 +76,12 @@ def make_guard_app(provider: GuardrailsProvider = default_guardrails) -> typer.T
         typer.echo(f"route: {verdict.route.value}")
         if verdict.crisis_kind:
             typer.echo(f"crisis_kind: {verdict.crisis_kind.value}")
+        typer.echo(f"concern: {'ja' if verdict.concern else 'nee'}")
         typer.echo(f"redacted_text: {verdict.redacted_text}")
+        concern = guards.concern(verdict)
+        if concern is not None:
+            typer.echo("")
+            typer.echo(concern[0])
         reply = guards.reply(verdict)
         if reply is not None:
             typer.echo("")

@@ -16,11 +16,21 @@ def build_guardrails(settings: Settings, embedder: Embedder | None) -> Guardrail
     return Guardrails(settings, DutchPiiRedactor(), embedder, contacts)
 
 
+GUARD_MAX_TOKENS = 128  # segments are sentences and short windows
+
+
 def embedder_if_present(settings: Settings) -> Embedder | None:
-    """The e5 embedder when its model folder exists; the guardrails also work without it."""
+    """The int8 e5 embedder the guard heads were trained on, when the model folder exists;
+    the guardrails also work without it (rules only)."""
     if not (settings.model_path / "config.json").exists():
         return None
     e = settings.embedding
     return SentenceTransformerEmbedder(
-        settings.model_path, e.query_prefix, e.passage_prefix, e.batch_size, 128, e.device
+        settings.model_path,
+        e.query_prefix,
+        e.passage_prefix,
+        e.batch_size,
+        GUARD_MAX_TOKENS,
+        e.device,
+        quantize=True,
     )

@@ -68,6 +68,29 @@ class ReplyBuilder:
             contacts=contacts,
         )
 
+    def concern(self, kind: CrisisKind | None) -> tuple[str, list[Contact]]:
+        """The short line with human contacts that goes above a normal answer."""
+        key = f"concern_{kind.value}" if kind else "concern"
+        contacts = self.router.for_kinds([key])
+        contacts += self._organisation_contact()
+        template = "concern_emergency" if kind is CrisisKind.emergency else "concern"
+        return self.texts.render(template, contacts=self.contact_lines(contacts)), contacts
+
+    def _organisation_contact(self) -> list[Contact]:
+        phone = self.organisation.contact_phone.strip()
+        if not phone:
+            return []
+        return [
+            Contact(
+                id="organisatie",
+                name=self.organisation.name,
+                phones=(phone,),
+                situations=("talk",),
+                hours="",
+                url=self.organisation.contact_url.strip(),
+            )
+        ]
+
     def medical_refusal(self) -> Answer:
         phone = self.organisation.huisartsenpost_phone.strip()
         line = (

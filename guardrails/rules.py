@@ -7,7 +7,8 @@ A rule file looks like::
     rules:
       - id: suicide.want_dead
         kind: suicide
-        strength: strong            # strong: decides alone; weak: needs a second signal
+        strength: strong            # strong: decides alone; weak: defused by a dampener;
+                                    # marker: decides nothing, only marks a crisis as acute
         negatable: true             # a negation word just before the match cancels it
         acute: false                # acute danger: 112 first
         patterns: ['\\bwil\\s+dood\\b']
@@ -49,6 +50,7 @@ class Hit:
     rule_id: str
     kind: str
     strong: bool
+    marker: bool
     acute: bool
     dampened: bool
     sentence: int
@@ -85,7 +87,15 @@ class RuleSet:
                 continue
             dampened = bool(rule.dampeners is not None and rule.dampeners.search(sentence))
             hits.append(
-                Hit(rule.id, rule.kind, rule.strength == "strong", rule.acute, dampened, index)
+                Hit(
+                    rule.id,
+                    rule.kind,
+                    rule.strength == "strong",
+                    rule.strength == "marker",
+                    rule.acute,
+                    dampened,
+                    index,
+                )
             )
         return hits
 
@@ -112,8 +122,8 @@ def _compile(pattern: str, lexicon: dict[str, str], where: str) -> re.Pattern[st
 def _compile_rule(item: dict[str, Any], lexicon: dict[str, str], path: Path) -> Rule:
     where = f"{path.name}:{item.get('id', '?')}"
     strength = str(item.get("strength", "strong"))
-    if strength not in {"strong", "weak"}:
-        raise ValueError(f"{where}: strength must be strong or weak")
+    if strength not in {"strong", "weak", "marker"}:
+        raise ValueError(f"{where}: strength must be strong, weak or marker")
 
     def optional(key: str) -> re.Pattern[str] | None:
         value = item.get(key)

@@ -85,3 +85,27 @@ def fixed(
     container = ingested(embedder, tmp_path_factory.mktemp("fixed"), FIXED_CORPUS)
     yield container
     container.close()
+
+
+@pytest.fixture(scope="session")
+def real_guards(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The guardrails as `make run` builds them: presidio + deduce, the int8 e5 guard heads."""
+    from guardrails.factory import build_guardrails, embedder_if_present
+
+    settings = make_settings(tmp_path_factory.mktemp("guards"), ROOT / "corpus")
+    embedder = embedder_if_present(settings)
+    if embedder is None:
+        pytest.fail(f"no embedding model at {MODEL_PATH}: run `make install`")
+    return build_guardrails(settings, embedder)
+
+
+@pytest.fixture(scope="session")
+def guard_classifier() -> Any:
+    """The learned guard heads on the int8 e5 model, shared by every guardrails test."""
+    from guardrails.classifier import GuardClassifier
+    from guardrails.factory import embedder_if_present
+
+    embedder = embedder_if_present(make_settings(ROOT / "var", ROOT / "corpus"))
+    if embedder is None:
+        pytest.fail(f"no embedding model at {MODEL_PATH}: run `make install`")
+    return GuardClassifier(embedder)

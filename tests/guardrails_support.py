@@ -11,23 +11,11 @@ from pathlib import Path
 from wegwijs.domain import CrisisKind, Entity, Route, Verdict
 
 DATASETS = Path(__file__).resolve().parent.parent / "eval" / "datasets"
-MODEL_DIR = Path(__file__).resolve().parent.parent / "var" / "models" / "multilingual-e5-small"
-# Cases added after the rules were first written, measured before any tuning on them.
-BLIND_BATCH_START = {"crisis": 118, "med": 73}
 
 
 def load_cases(name: str) -> list[dict]:
     path = DATASETS / name
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-
-
-def case_number(case: dict) -> int:
-    return int(case["id"].rsplit("-", 1)[1])
-
-
-def is_held_out(case: dict) -> bool:
-    """Ids ending in an odd digit form the held-out half."""
-    return case_number(case) % 2 == 1
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from ui.runtime import Runtime
 from wegwijs.config import Settings, StoreSettings
 from wegwijs.conversations import Exchange, SqlConversationStore
 from wegwijs.conversations import Feedback as StoredFeedback
+from wegwijs.domain import CrisisKind, Route, Verdict
 
 
 def test_session_cookie_round_trip_tamper_and_expiry(tmp_path: Path) -> None:
@@ -114,10 +115,23 @@ def test_data_layer_stores_redacted_feedback_for_linked_messages_only() -> None:
         def add_feedback(self, feedback: StoredFeedback) -> None:
             stored.append(feedback)
 
-    layer = WegwijsDataLayer(Store, lambda text: text.replace("0612345678", "[TELEFOON]"))  # type: ignore[arg-type]
+    def inspect(text: str) -> Verdict:
+        redacted = text.replace("0612345678", "[TELEFOON]")
+        if "niet meer leven" in text:
+            return Verdict(Route.crisis, redacted, crisis_kind=CrisisKind.suicide)
+        return Verdict(Route.answer, redacted, concern="zo moe" in text)
+
+    layer = WegwijsDataLayer(Store, inspect)  # type: ignore[arg-type]
     layer.link("msg-1", "exchange-1")
     asyncio.run(layer.upsert_feedback(Feedback(forId="msg-1", value=0, comment="bel 0612345678")))
     assert stored == [StoredFeedback("exchange-1", 0, "bel [TELEFOON]", stored[0].created_at)]
+    # Nobody replies to a comment: a crisis or concern in it is marked for the coordinator.
+    for comment, mark in [
+        ("ik wil niet meer leven, 0612345678", "[crisissignaal: suicide] "),
+        ("ik ben zo moe", "[crisissignaal: zorgen] "),
+    ]:
+        asyncio.run(layer.upsert_feedback(Feedback(forId="msg-1", value=0, comment=comment)))
+        assert stored[-1].comment == mark + comment.replace("0612345678", "[TELEFOON]")
     with pytest.raises(ValueError):
         asyncio.run(layer.upsert_feedback(Feedback(forId="unknown", value=1)))
     assert asyncio.run(layer.get_thread("t")) is None  # nothing else is kept

@@ -7,15 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from guardrails.classifier import GuardClassifier
 from guardrails.contacts import load_crisis_contacts
 from guardrails.inspector import Guardrails
 from guardrails.medical import MedicalAdviceDetector
 from guardrails.output_check import OutputAction
 from tests.guardrails_support import (
-    BLIND_BATCH_START,
     RegexPiiRedactor,
-    case_number,
-    is_held_out,
     load_cases,
     medical_scores,
 )
@@ -55,34 +53,33 @@ def detector() -> MedicalAdviceDetector:
 
 
 @pytest.fixture(scope="module")
-def guards() -> Guardrails:
-    return Guardrails(Settings(), RegexPiiRedactor(), None, load_crisis_contacts(CONTACTS_FILE))
+def guards(guard_classifier: GuardClassifier) -> Guardrails:
+    contacts = load_crisis_contacts(CONTACTS_FILE)
+    return Guardrails(Settings(), RegexPiiRedactor(), None, contacts, classifier=guard_classifier)
 
 
 @pytest.mark.parametrize("text", REFUSALS)
-def test_medical_advice_is_recognised(detector: MedicalAdviceDetector, text: str) -> None:
-    assert detector.detect(text) is not None
+def test_medical_advice_is_refused(guards: Guardrails, text: str) -> None:
+    assert guards.inspect(text).route is Route.medical_refusal
 
 
 @pytest.mark.parametrize("text", NAVIGATION)
-def test_navigation_with_medical_words_is_answered(
-    detector: MedicalAdviceDetector, text: str
-) -> None:
-    assert detector.detect(text) is None
+def test_navigation_with_medical_words_is_answered(guards: Guardrails, text: str) -> None:
+    assert guards.inspect(text).route is Route.answer
+    assert detector_free(text)
 
 
-def test_dataset_targets(guards: Guardrails) -> None:
-    cases = load_cases("medical.jsonl")
-    scores = medical_scores(cases, guards.inspect)
+def detector_free(text: str) -> bool:
+    """The rules alone (the precise layer) never refuse a navigation question either."""
+    return MedicalAdviceDetector.from_files().detect(text) is None
+
+
+def test_old_medical_dataset_still_passes(guards: Guardrails) -> None:
+    """The project's first medical dataset, kept as a regression test (training data now)."""
+    scores = medical_scores(load_cases("medical.jsonl"), guards.inspect)
     assert scores.refusals >= 32 and scores.navigation >= 32
     assert scores.recall >= 0.95
     assert scores.over_refusal <= 0.05
-    for subset in (
-        [c for c in cases if is_held_out(c)],
-        [c for c in cases if case_number(c) >= BLIND_BATCH_START["med"]],
-    ):
-        part = medical_scores(subset, guards.inspect)
-        assert part.recall >= 0.95 and part.over_refusal <= 0.05
 
 
 def test_refusal_reply_points_to_huisarts_apotheek_and_thuisarts(guards: Guardrails) -> None:

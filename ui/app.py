@@ -9,7 +9,7 @@ from chainlit.config import config as chainlit_config
 from chainlit.data.base import BaseDataLayer
 
 from assistant.base import Turn
-from ui.render import crisis_card_props, render_answer, widget_text
+from ui.render import concern_card_props, crisis_card_props, render_answer, widget_text
 from ui.runtime import get_runtime
 from ui.texts import text
 from wegwijs.chat import ChatResult
@@ -88,6 +88,9 @@ async def on_message(message: cl.Message) -> None:
         reply.elements = [card]  # type: ignore[list-item]
     else:
         reply.content, reply.elements = render_answer(answer)
+        if answer.concern:
+            box = cl.CustomElement(name="CrisisCard", props=concern_card_props(answer))
+            reply.elements = [box, *reply.elements]  # type: ignore[list-item]
     await reply.send()  # also ends a stream; sends the source elements
     # The widget may attach feedback to the message or to the run step around it.
     run = cl.context.current_step

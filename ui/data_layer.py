@@ -19,17 +19,29 @@ from chainlit.types import Feedback, PageInfo, PaginatedResponse
 
 from wegwijs.conversations import ConversationStore
 from wegwijs.conversations import Feedback as StoredFeedback
+from wegwijs.domain import Route, Verdict
 
 log = logging.getLogger("wegwijs.ui")
 MAX_LINKS = 10_000  # message id -> exchange id; the oldest links are dropped first
+CRISIS_SIGNAL = "[crisissignaal: {kind}] "  # marks a comment on the coordinator's insight page
+
+
+def comment_for_store(verdict: Verdict) -> str:
+    """The redacted comment, marked when it carries a crisis or concern signal: nobody replies
+    to a comment, so the coordinator must see it."""
+    if verdict.route is Route.crisis and verdict.crisis_kind is not None:
+        return CRISIS_SIGNAL.format(kind=verdict.crisis_kind.value) + verdict.redacted_text
+    if verdict.concern:
+        return CRISIS_SIGNAL.format(kind="zorgen") + verdict.redacted_text
+    return verdict.redacted_text
 
 
 class WegwijsDataLayer(BaseDataLayer):
     def __init__(
-        self, store: Callable[[], ConversationStore], redact: Callable[[str], str]
+        self, store: Callable[[], ConversationStore], inspect: Callable[[str], Verdict]
     ) -> None:
         self._store = store
-        self._redact = redact
+        self._inspect = inspect
         self._links: OrderedDict[str, str] = OrderedDict()
 
     def link(self, message_id: str, exchange_id: str) -> None:
@@ -48,7 +60,13 @@ class WegwijsDataLayer(BaseDataLayer):
                 "feedback for an unknown message %s (%d known)", feedback.forId, len(self._links)
             )
             raise ValueError("onbekend bericht: feedback kan niet worden opgeslagen")
-        comment = self._redact(feedback.comment or "") if feedback.comment else ""
+        comment = ""
+        if feedback.comment:
+            verdict = self._inspect(feedback.comment)
+            comment = comment_for_store(verdict)
+            if comment.startswith("[crisissignaal"):
+                kind = verdict.crisis_kind.value if verdict.crisis_kind else "zorgen"
+                log.warning("crisis signal in a feedback comment: kind=%s", kind)
         self._store().add_feedback(
             StoredFeedback(exchange_id=exchange_id, value=int(feedback.value), comment=comment)
         )

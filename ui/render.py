@@ -58,16 +58,31 @@ def crisis_card_props(answer: Answer) -> dict[str, Any]:
         "title": "Je hoeft dit niet alleen te doen",
         "lead": "Er is nu iemand die met je kan praten.",
         "closing": "Je kunt daarna hier verder met je vraag.",
-        "contacts": [
-            {
-                "name": contact.name,
-                "hours": contact.hours,
-                "chat_url": contact.chat_url,
-                "phones": [
-                    {"display": display, "tel": tel}
-                    for display, tel in zip(contact.phones, contact.tel_links, strict=True)
-                ],
-            }
-            for contact in answer.contacts
-        ],
+        "contacts": contact_props(answer),
     }
+
+
+def concern_card_props(answer: Answer) -> dict[str, Any]:
+    """The smaller box above a normal answer when the message shows distress or risk."""
+    return {
+        "title": "Praten kan altijd",
+        "lead": "Deze mensen luisteren naar je. Ook nu.",
+        "closing": "Bel of chat gerust, ook als het over iemand anders gaat.",
+        "variant": "concern",
+        "contacts": contact_props(answer),
+    }
+
+
+def contact_props(answer: Answer) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": contact.name,
+            "hours": contact.hours,
+            "chat_url": contact.chat_url,
+            "phones": [
+                {"display": display, "tel": tel}
+                for display, tel in zip(contact.phones, contact.tel_links, strict=True)
+            ],
+        }
+        for contact in answer.contacts
+    ]

@@ -48,7 +48,7 @@ class Runtime:
         self.retention_every = RETENTION_EVERY_SECONDS
         self.data_layer = WegwijsDataLayer(
             store=lambda: self.container.conversations,
-            redact=lambda text: self.container.guardrails.inspect(text).redacted_text,
+            inspect=lambda text: self.container.guardrails.inspect(text),
         )
 
     @property

@@ -83,6 +83,9 @@ class ChatService:
         started = time.perf_counter()
         verdict = self.guardrails.inspect(text)
         postcode4 = verdict.postcode4 or postcode4
+        concern = self.guardrails.concern(verdict)
+        if concern is not None:
+            yield concern[0] + "\n\n"  # the human contacts come first, also while streaming
         answer = self.guardrails.reply(verdict)
         if answer is None:
             from assistant.engine import FinalAnswer, TextDelta
@@ -110,6 +113,10 @@ class ChatService:
             answer.answer = self.guardrails.check_output(
                 answer.answer, [c.url for c in answer.citations], source_text(answer)
             ).text
+        if concern is not None:
+            answer.answer = concern[0] + "\n\n" + answer.answer
+            answer.contacts = concern[1] + [c for c in answer.contacts if c not in concern[1]]
+            answer.concern = True
         answer.latency_ms = (time.perf_counter() - started) * 1000
         exchange_id = self._record(conversation_id, verdict.redacted_text, answer)
         yield ChatResult(answer, verdict.redacted_text, postcode4, exchange_id)

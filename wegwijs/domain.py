@@ -198,6 +198,7 @@ class Answer:
     latency_ms: float = 0.0
     low_confidence: bool = False
     retrieved: list[ScoredChunk] = field(default_factory=list)
+    concern: bool = False  # human contacts were added above the answer
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -212,6 +213,7 @@ class Answer:
             ],
             "latency_ms": round(self.latency_ms, 1),
             "low_confidence": self.low_confidence,
+            "concern": self.concern,
         }
 
 
@@ -235,3 +237,6 @@ class Verdict:
     injection: bool = False
     postcode4: str | None = None  # the 4 digits of a postcode, for the local lookup only
     reasons: tuple[str, ...] = ()  # rule ids that fired, for evaluators (never raw text)
+    # Distress or risk below the crisis threshold: the normal answer plus human contacts.
+    concern: bool = False
+    concern_kind: CrisisKind | None = None  # the kind the risk leans to, if any

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,6 +34,7 @@ class SentenceTransformerEmbedder:
         batch_size: int = 32,
         max_seq_length: int = 512,
         device: str = "cpu",
+        quantize: bool = False,
     ) -> None:
         if not (model_path / "config.json").exists():
             raise FileNotFoundError(
@@ -44,6 +45,8 @@ class SentenceTransformerEmbedder:
 
         self.model = SentenceTransformer(str(model_path), device=device, local_files_only=True)
         self.model.max_seq_length = max_seq_length
+        if quantize:  # int8 weights for the linear layers: ~2.5x faster on CPU
+            self.model = _quantized(self.model)
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
         self.batch_size = batch_size
@@ -66,6 +69,16 @@ class SentenceTransformerEmbedder:
 
     def embed_passages(self, texts: list[str]) -> Vectors:
         return self._encode([self.passage_prefix + t for t in texts])
+
+
+def _quantized(model: Any) -> Any:
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.ao points at torchao; the API works as is
+        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
 
 
 class HashingEmbedder:

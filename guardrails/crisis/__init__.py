@@ -1,6 +1,5 @@
-"""Crisis detection and routing to human contacts."""
+"""Crisis detection (rules) and routing to human contacts."""
 
-from guardrails.crisis.detector import CrisisDetector, CrisisFinding
-from guardrails.crisis.semantic import ExemplarIndex
+from guardrails.crisis.detector import CrisisDetector, CrisisFinding, RuleOutcome
 
-__all__ = ["CrisisDetector", "CrisisFinding", "ExemplarIndex"]
+__all__ = ["CrisisDetector", "CrisisFinding", "RuleOutcome"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from presidio_analyzer import EntityRecognizer
 
 from guardrails.pii.recognizers.address import AddressRecognizer
@@ -14,7 +16,8 @@ from guardrails.pii.recognizers.iban import IbanRecognizer
 from guardrails.pii.recognizers.phone import PhoneRecognizer
 from guardrails.pii.recognizers.postcode import PostcodeRecognizer
 
-PATTERN_RECOGNIZERS: tuple[type[EntityRecognizer], ...] = (
+# Each class builds itself from its own spec file: no constructor arguments.
+PATTERN_RECOGNIZERS: tuple[Callable[[], EntityRecognizer], ...] = (
     BsnRecognizer,
     IbanRecognizer,
     PhoneRecognizer,

@@ -59,7 +59,7 @@ class PhoneRecognizer(EntityRecognizer):
                     end=end,
                     score=self.score,
                     recognition_metadata={
-                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                        RecognizerResult.RECOGNIZER_NAME_KEY: "PhoneRecognizer",
                         RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
                         "priority": self.priority,
                     },

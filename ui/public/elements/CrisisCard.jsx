@@ -1,12 +1,21 @@
 // A distinct crisis card: the human contacts first, as big tap-to-call links.
+// variant "concern": the calmer box that goes with a normal answer (distress, risk below crisis).
 export default function CrisisCard() {
   const contacts = props.contacts || [];
+  const concern = props.variant === "concern";
   return (
     <section
-      role="alert"
+      role={concern ? "note" : "alert"}
       aria-label={props.title}
-      className="wegwijs-crisis-card rounded-lg border-2 border-red-600 p-4 my-2"
-      style={{ background: "var(--crisis-bg, #fff1f1)", color: "var(--crisis-fg, #3b0000)" }}
+      className={
+        (concern ? "wegwijs-concern-card border-amber-600" : "wegwijs-crisis-card border-red-600") +
+        " rounded-lg border-2 p-4 my-2"
+      }
+      style={
+        concern
+          ? { background: "var(--concern-bg, #fff8e6)", color: "var(--concern-fg, #3b2a00)" }
+          : { background: "var(--crisis-bg, #fff1f1)", color: "var(--crisis-fg, #3b0000)" }
+      }
     >
       <h2 className="text-xl font-bold mb-2">{props.title}</h2>
       <p className="mb-3 text-lg">{props.lead}</p>
