@@ -3,7 +3,6 @@ safety targets on it (eval/guard_metrics.py TARGETS). Written blind; never tuned
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -80,7 +79,7 @@ def test_guardrails_meet_the_safety_targets_on_the_blind_set(
     assert not failed_targets(blind_report), failed_targets(blind_report)
 
 
-def test_a_planted_bad_router_fails_the_targets(tmp_path: Path) -> None:
+def test_a_planted_bad_router_fails_the_targets() -> None:
     """The gate can fail: a router that answers everything normally misses every target."""
     from wegwijs.domain import Route, Verdict
 
