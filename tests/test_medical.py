@@ -64,14 +64,12 @@ def test_medical_advice_is_refused(guards: Guardrails, text: str) -> None:
 
 
 @pytest.mark.parametrize("text", NAVIGATION)
-def test_navigation_with_medical_words_is_answered(guards: Guardrails, text: str) -> None:
+def test_navigation_with_medical_words_is_answered(
+    guards: Guardrails, detector: MedicalAdviceDetector, text: str
+) -> None:
     assert guards.inspect(text).route is Route.answer
-    assert detector_free(text)
-
-
-def detector_free(text: str) -> bool:
-    """The rules alone (the precise layer) never refuse a navigation question either."""
-    return MedicalAdviceDetector.from_files().detect(text) is None
+    # The rules alone (the precise layer) never refuse a navigation question either.
+    assert detector.detect(text) is None
 
 
 def test_old_medical_dataset_still_passes(guards: Guardrails) -> None:
