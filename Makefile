@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 export WEGWIJS_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: install run serve ingest test test-fast lint format typecheck bench eval eval-guard train-guards corpus-check clean
+.PHONY: install run serve ingest test test-fast lint format typecheck bench eval eval-guard eval-cards train-guards train-cards corpus-check clean
 
 install: $(STAMP)
 
@@ -64,6 +64,14 @@ eval: install
 # Rebuild guardrails/classifier/weights.json from guardrails/classifier/data (deterministic).
 train-guards: install
 	$(BIN)/python -m guardrails.classifier.train
+
+# The card scorer (assistant/data/card_scorer.json) from the labelled training messages.
+train-cards: install
+	$(BIN)/python -m assistant.train_cards
+
+# Card matching on the frozen held-out messages (eval/blind): exit 1 below the targets.
+eval-cards: install
+	$(BIN)/wegwijs eval cards
 
 # The guardrails on the frozen blind set (eval/blind): exit 1 below the safety targets.
 eval-guard: install

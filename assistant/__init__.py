@@ -1,1 +1,1 @@
-"""The answer engine: retrieval, FAQ / generative / extractive strategies, citation checks."""
+"""The answer engine: retrieval, card matching, card / generative strategies, citation checks."""

@@ -21,6 +21,7 @@ class AnswerRequest:
     municipality: str | None = None  # gemeente from the postcode or the town the user named
     postcode4: str | None = None
     history: tuple[Turn, ...] = ()
+    card_id: str | None = None  # a card the user chose with a button ("Bedoel je...?")
 
 
 @dataclass

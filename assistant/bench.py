@@ -39,12 +39,12 @@ import typer
 
 from assistant.calibration import DATA, read_jsonl
 from assistant.retrieval import Retriever
-from assistant.strategies.extractive import split_sentences
 from ingest.chunker import chunk_document
 from wegwijs.config import Settings
 from wegwijs.container import Container
 from wegwijs.domain import Chunk, Law
 from wegwijs.embedding import Embedder
+from wegwijs.readability import sentences as split_sentences
 from wegwijs.sparse import DutchSparseEncoder
 from wegwijs.vectorstore import QdrantStore, unfiltered_requests
 

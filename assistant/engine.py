@@ -1,15 +1,17 @@
-"""The answer engine: local providers, then FAQ, then generative (when configured), else
-extractive; an honest no-answer when nothing relevant is found. It only receives redacted text
+"""The answer engine: local providers, then answer cards, then generative (when configured);
+else "Bedoel je...?" with close cards, else an honest no-answer. It only receives redacted text
 (the guardrails run first) and never sees the raw message.
 
-Order and strategy values (the contract allows faq | generative | extractive | none):
-1. a "near me" question with a service word -> provider listings by structured filter
+Order and strategy values (faq | card | generative | extractive | none):
+1. a chosen button (`request.card_id`) -> that card ("card"/"faq");
+2. a "near me" question with a service word -> provider listings by structured filter
    (strategy "extractive": composed from stored data; "none" when we must ask for the place);
-2. an FAQ phrasing above `retrieval.faq_threshold` -> the approved answer verbatim ("faq");
-3. no relevant passage (dense cosine < `retrieval.min_relevance`) -> who to ask ("none");
-4. an LLM configured -> generated answer with checked citations ("generative"); when the LLM
-   fails or times out -> the extractive answer with a short note, `low_confidence` set;
-5. otherwise the extractive answer ("extractive").
+3. a card above the calibrated threshold -> the card verbatim with its sources and the local
+   next step ("faq" for the organisation's approved cards, "card" for the library);
+4. an LLM configured and a relevant passage -> generated answer with checked citations
+   ("generative"); when the LLM fails or times out -> step 5 with a short note;
+5. close cards -> "Bedoel je...?" buttons (`choices`, strategy "none"); nothing close -> who to
+   ask ("none"). Text cut from different documents is never stitched into an answer.
 
 Generative streaming: the strategy's `stream()` yields raw text deltas; `finish(text, passages)`
 then runs the citation check on the joined text and returns the checked `Answer`.
@@ -27,12 +29,13 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from assistant.base import AnswerRequest
+from assistant.matching import Decision
 from assistant.retrieval import Retrieval, Retriever
-from assistant.strategies.extractive import ExtractiveStrategy
-from assistant.strategies.faq import FaqStrategy
+from assistant.strategies.card import CardStrategy
 from assistant.strategies.local import LocalProvidersStrategy
+from assistant.strategies.no_answer import WhoToAsk
 from wegwijs.config import Settings
-from wegwijs.domain import Answer, ScoredChunk, Strategy
+from wegwijs.domain import Answer, ScoredChunk
 
 log = logging.getLogger("wegwijs.engine")
 
@@ -66,27 +69,27 @@ class AnswerEngine:
     def __init__(
         self,
         retriever: Retriever,
-        faq: FaqStrategy,
-        extractive: ExtractiveStrategy,
+        cards: CardStrategy,
+        who_to_ask: WhoToAsk,
         generative: Generative | None,
         providers: LocalProvidersStrategy,
         settings: Settings,
         llm_errors: tuple[type[BaseException], ...] = (TimeoutError, ConnectionError),
     ) -> None:
         self.retriever = retriever
-        self.faq = faq
-        self.extractive = extractive
+        self.cards = cards
+        self.who_to_ask = who_to_ask
         self.generative = generative
         self.providers = providers
         self.settings = settings
-        self.llm_errors = llm_errors  # the LLM client's errors: fall back to extractive
+        self.llm_errors = llm_errors  # the LLM client's errors: fall back
 
     async def answer(self, request: AnswerRequest) -> Answer:
         started = time.perf_counter()
-        answer = await self._direct(request)
+        answer, decision = await self._direct(request)
         if answer is None:
             found = await self._search(request)
-            answer = await self._from_passages(request, found)
+            answer = await self._from_passages(request, found, decision)
             if not answer.retrieved:
                 answer.retrieved = found.passages
         answer.latency_ms = (time.perf_counter() - started) * 1000
@@ -95,17 +98,17 @@ class AnswerEngine:
     async def stream(self, request: AnswerRequest) -> AsyncIterator[AnswerEvent]:
         """Text deltas, then the final Answer. Only the generative path sends several deltas."""
         started = time.perf_counter()
-        answer = await self._direct(request)
+        answer, decision = await self._direct(request)
         if answer is None:
             found = await self._search(request)
             if found.relevant and self.generative is not None:
-                async for event in self._stream_generated(request, found):
+                async for event in self._stream_generated(request, found, decision):
                     if isinstance(event, FinalAnswer):
                         answer = event.answer
                     else:
                         yield event
             else:
-                answer = await self._from_passages(request, found)
+                answer = await self._from_passages(request, found, decision)
                 yield TextDelta(answer.answer)
             assert answer is not None
             if not answer.retrieved:
@@ -115,32 +118,39 @@ class AnswerEngine:
         answer.latency_ms = (time.perf_counter() - started) * 1000
         yield FinalAnswer(answer)
 
-    async def _direct(self, request: AnswerRequest) -> Answer | None:
-        """Answers that need no passage retrieval: local listings, then the FAQ."""
+    async def _direct(self, request: AnswerRequest) -> tuple[Answer | None, Decision | None]:
+        """Answers that need no passage retrieval: a chosen card, local listings, a card."""
+        if request.card_id:
+            card = self.cards.card(request.card_id)
+            if card is not None:
+                return self.cards.show(card, request), None
         local = await self.providers.answer(request, [])
         if local is not None:
-            return local
-        return await asyncio.to_thread(self.faq.answer_now, request)
+            return local, None
+        decision = await asyncio.to_thread(self.cards.decide, request)
+        if decision.card is not None:
+            return self.cards.show(decision.card.card, request, decision.card), decision
+        return None, decision
 
     async def _search(self, request: AnswerRequest) -> Retrieval:
         return await asyncio.to_thread(
             self.retriever.search, request.question, request.municipality
         )
 
-    async def _from_passages(self, request: AnswerRequest, found: Retrieval) -> Answer:
-        if not found.relevant:
-            return self.extractive.no_answer(request, found.passages)
-        if self.generative is not None:
+    async def _from_passages(
+        self, request: AnswerRequest, found: Retrieval, decision: Decision | None
+    ) -> Answer:
+        if found.relevant and self.generative is not None:
             try:
                 generated = await self.generative.answer(request, found.passages)
             except self.llm_errors as exc:
-                return await self._fallback(request, found, exc)
+                return self._fallback(request, found, decision, exc)
             if generated is not None and generated.answer.strip():
                 return generated
-        return await self._extractive(request, found)
+        return self._no_card(request, found, decision)
 
     async def _stream_generated(
-        self, request: AnswerRequest, found: Retrieval
+        self, request: AnswerRequest, found: Retrieval, decision: Decision | None
     ) -> AsyncIterator[AnswerEvent]:
         assert self.generative is not None
         final: Answer | None = None
@@ -154,24 +164,33 @@ class AnswerEngine:
                     yield TextDelta(delta)
             final = self.generative.finish("".join(parts), found.passages)
         except self.llm_errors as exc:
-            final = await self._fallback(request, found, exc)
+            final = self._fallback(request, found, decision, exc)
         if not final.answer.strip():  # the citation check left nothing to show
-            final = await self._fallback(request, found, ValueError("empty generated answer"))
+            final = self._fallback(request, found, decision, ValueError("empty generated answer"))
             sent = False
         if not sent:
             yield TextDelta(final.answer)
         yield FinalAnswer(final)
 
-    async def _fallback(
-        self, request: AnswerRequest, found: Retrieval, exc: BaseException
+    def _fallback(
+        self,
+        request: AnswerRequest,
+        found: Retrieval,
+        decision: Decision | None,
+        exc: BaseException,
     ) -> Answer:
-        log.warning("LLM unavailable (%s); extractive fallback", type(exc).__name__)
-        answer = await self._extractive(request, found)
+        log.warning("LLM unavailable (%s); card choices or who to ask", type(exc).__name__)
+        answer = self._no_card(request, found, decision)
         answer.low_confidence = True
-        if answer.strategy is Strategy.extractive:
-            answer.answer = f"{answer.answer}\n\n{self.extractive.texts['fallback_note']}"
+        answer.answer = f"{self.who_to_ask.texts['fallback_note']}\n\n{answer.answer}"
         return answer
 
-    async def _extractive(self, request: AnswerRequest, found: Retrieval) -> Answer:
-        answer = await asyncio.to_thread(self.extractive.answer_now, request, found.passages)
-        return answer or self.extractive.no_answer(request, found.passages)
+    def _no_card(
+        self, request: AnswerRequest, found: Retrieval, decision: Decision | None
+    ) -> Answer:
+        """No certain card: the close ones as buttons, else who to ask. Never a stitched text."""
+        if decision is not None and decision.choices:
+            answer = self.cards.offer(decision)
+            answer.retrieved = found.passages
+            return answer
+        return self.who_to_ask.no_answer(request, found.passages)

@@ -10,6 +10,9 @@ from typing import Annotated
 
 import typer
 
+from eval.card_metrics import HELDOUT as CARDS_HELDOUT
+from eval.card_metrics import card_report, load_labelled
+from eval.card_metrics import failed_targets as card_targets
 from eval.compare import Thresholds, compare, failed, table
 from eval.dataset import DatasetError, load_datasets
 from eval.guard_metrics import BLIND_SET, failed_targets, guard_report, load_guard_cases
@@ -118,6 +121,40 @@ def guard_command(
         for key, value in report.items():
             if key != "misses":
                 typer.echo(f"{key:38} {value}")
+        typer.echo("\n" + ("\n".join(f"onder doel: {b}" for b in bad) or "Alle doelen gehaald."))
+    if bad:
+        raise typer.Exit(1)
+
+
+@eval_app.command("cards")
+def cards_command(
+    dataset: Annotated[
+        Path, typer.Option("--dataset", help="Labelled messages (default: the frozen held-out set)")
+    ] = CARDS_HELDOUT,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
+) -> None:
+    """Card matching on labelled messages; exit 1 below the answer-cards targets."""
+    from wegwijs.config import load_settings
+    from wegwijs.container import Container
+
+    try:
+        messages = load_labelled(dataset)
+    except (OSError, ValueError) as exc:
+        typer.echo(f"fout: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    report = card_report(messages, Container(load_settings()).card_strategy.matcher)
+    bad = card_targets(report)
+    if as_json:
+        typer.echo(json.dumps(report | {"failed_targets": bad}, ensure_ascii=False, indent=1))
+    else:
+        for key, value in report.items():
+            if key not in ("misses", "by_kind"):
+                typer.echo(f"{key:28} {value}")
+        for kind, row in report["by_kind"].items():
+            typer.echo(
+                f"  {kind:14} rank1 {row['rank1']}  in_choices {row['in_choices']}  "
+                f"precision {row['precision']}  recall {row['recall']}"
+            )
         typer.echo("\n" + ("\n".join(f"onder doel: {b}" for b in bad) or "Alle doelen gehaald."))
     if bad:
         raise typer.Exit(1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from wegwijs.domain import Answer, Route, ScoredChunk
 
@@ -38,6 +39,14 @@ class SourceTexts:
     """The text of every citable source: corpus documents and FAQ answers, by id."""
 
     texts: Mapping[str, str] = field(default_factory=dict)
+    urls: Mapping[str, frozenset[str]] = field(default_factory=dict)  # id -> its citable links
+
+    @cached_property
+    def normalised(self) -> dict[str, str]:
+        """Every text in the form `normalise` gives (for finding where a sentence came from)."""
+        from eval.scorers import normalise
+
+        return {key: normalise(text) for key, text in self.texts.items()}
 
     def text_for(self, doc_id: str, retrieved: list[ScoredChunk]) -> str:
         chunks = [h.chunk.text for h in retrieved if h.chunk.doc_id == doc_id]

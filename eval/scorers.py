@@ -15,7 +15,9 @@ from typing import Literal, Protocol
 from assistant.citations import CitationCheck
 from eval.dataset import Case
 from eval.outcome import Outcome, SourceTexts
-from wegwijs.domain import Chunk, Law, Route, ScoredChunk, Strategy
+from ingest.cards import opens_with_fragment
+from wegwijs.domain import Answer, Chunk, Law, Route, ScoredChunk, Strategy
+from wegwijs.legal import is_law_text
 from wegwijs.readability import measure
 
 Aggregate = Literal["mean", "sum", "p50", "p95"]
@@ -262,20 +264,105 @@ def quote_found(quote: str, source: str) -> bool:
 
 
 def citation_validity(sources: SourceTexts) -> Scorer:
+    """A citation is valid when its quote occurs in its source (quoted citations), or when it
+    names a source that exists and links to one of that source's own pages (card answers,
+    whose text is the source itself)."""
+
     @scorer("citation_validity")
     def score(case: Case, outcome: Outcome) -> Score | None:
-        quoted = [c for c in outcome.answer.citations if c.quote.strip()]  # FAQ quotes are empty
-        if not quoted:
+        citations = outcome.answer.citations
+        if not citations:
             return None
         retrieved = outcome.answer.retrieved
-        bad = [c.id for c in quoted if not quote_found(c.quote, sources.text_for(c.id, retrieved))]
+        bad = []
+        for c in citations:
+            if c.quote.strip():
+                ok = quote_found(c.quote, sources.text_for(c.id, retrieved))
+            else:
+                ok = c.url in sources.urls.get(c.id, frozenset())
+            if not ok:
+                bad.append(c.id)
         return Score(
-            1 - len(bad) / len(quoted),
-            weight=len(quoted),
-            failure=f"quote not found in: {', '.join(bad)}" if bad else "",
+            1 - len(bad) / len(citations),
+            weight=len(citations),
+            failure=f"citation not backed by its source: {', '.join(bad)}" if bad else "",
         )
 
     return score
+
+
+def answer_body(answer: Answer) -> str:
+    """The answer without the concern line a guardrail put above it."""
+    text = answer.answer
+    if answer.concern_text and text.startswith(answer.concern_text):
+        text = text[len(answer.concern_text) :]
+    return text.strip()
+
+
+@scorer("fragment_openers")
+def fragment_opener(case: Case, outcome: Outcome) -> Score | None:
+    """Answers that open like a cut-out fragment ("Die...", "Dan...", a list item, lower case)."""
+    if outcome.route is not Route.answer or not outcome.answer.answer.strip():
+        return None
+    body = answer_body(outcome.answer)
+    bad = opens_with_fragment(body)
+    return Score(
+        1.0 if bad else 0.0, failure=f"opens with a fragment: {body[:40]!r}" if bad else ""
+    )
+
+
+@scorer("law_text_only_citations")
+def law_text_only(case: Case, outcome: Outcome) -> Score | None:
+    """Citations whose only link is a bare law text (nobody reads those at 23:30)."""
+    citations = outcome.answer.citations
+    if not citations:
+        return None
+    bad = [c.id for c in citations if is_law_text(c.url)]
+    return Score(
+        len(bad) / len(citations),
+        weight=len(citations),
+        failure=f"law text as the link: {', '.join(bad)}" if bad else "",
+    )
+
+
+def stitched(sources: SourceTexts) -> Scorer:
+    """Answers (other than generated ones, which cite each passage) that join text from two or
+    more corpus sources. A card answer must be its card's text verbatim, followed only by text
+    that comes from no corpus source (the local step, buttons' intro); other answers (listings,
+    who to ask) may quote at most one source."""
+
+    @scorer("stitched_answers")
+    def score(case: Case, outcome: Outcome) -> Score | None:
+        answer = outcome.answer
+        if outcome.route is not Route.answer or answer.strategy is Strategy.generative:
+            return None
+        body = normalise(answer_body(answer))
+        if answer.card_id:
+            card = sources.normalised.get(answer.card_id, "")
+            if not card or not body.startswith(card):
+                return Score(1.0, failure=f"not the verbatim text of card {answer.card_id}")
+            rest = _origins(body[len(card) :], sources)
+            return Score(
+                1.0 if rest else 0.0,
+                failure=f"card text joined with {', '.join(sorted(rest))}" if rest else "",
+            )
+        origins = _origins(body, sources)
+        many = len(origins) >= 2
+        return Score(
+            1.0 if many else 0.0, failure=f"text from {', '.join(sorted(origins))}" if many else ""
+        )
+
+    return score
+
+
+def _origins(text: str, sources: SourceTexts) -> set[str]:
+    """The corpus sources that contain a sentence (of six words or more) of `text`."""
+    found: set[str] = set()
+    for sentence in SENTENCE.split(text):
+        words = sentence.strip()
+        if len(words.split()) >= 6:
+            found |= {key for key, source in sources.normalised.items() if words in source}
+    return found
 
 
 def cited_claims(text: str) -> list[tuple[str, list[int]]]:
@@ -301,8 +388,8 @@ def faithfulness(sources: SourceTexts, check: CitationCheck | None = None) -> Sc
     @scorer("faithfulness")
     def score(case: Case, outcome: Outcome) -> Score | None:
         answer = outcome.answer
-        if answer.strategy is Strategy.faq or not answer.citations:
-            return None  # FAQ answers are the approved text itself
+        if answer.strategy is not Strategy.generative or not answer.citations:
+            return None  # only generated text cites passages with [n]; a card is curated text
         claims = cited_claims(answer.answer)
         if not claims:
             return None
@@ -367,6 +454,9 @@ def default_scorers(sources: SourceTexts) -> list[Scorer]:
         pii_leak,
         citation_validity(sources),
         faithfulness(sources),
+        fragment_opener,
+        law_text_only,
+        stitched(sources),
         readability,
         latency_p50,
         latency_p95,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from ingest.corpus import Corpus
@@ -17,6 +18,7 @@ WARN_AVG_SENTENCE = 15.0
 @dataclass
 class CheckReport:
     corpus: Corpus
+    today: date = field(default_factory=date.today)
     readability: dict[str, Readability] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
@@ -35,6 +37,12 @@ class CheckReport:
             "ok": self.errors == 0,
             "documents": len(corpus.documents),
             "faq": len(corpus.faq),
+            "cards": len(corpus.library),
+            "cards_by_topic": dict(
+                sorted(Counter(c.topic or c.law.value for c in corpus.library).items())
+            ),
+            "review_due": [c.id for c in corpus.cards if c.review_by and c.review_by < self.today],
+            "gemeenten": sorted(g.gemeente for g in corpus.gemeenten.values()),
             "providers": len(corpus.providers),
             "pc4": len(corpus.pc4),
             "laws": dict(sorted(Counter(d.law.value for d in corpus.documents).items())),
@@ -67,7 +75,7 @@ def check_corpus(corpus: Corpus) -> CheckReport:
             report.problems.append(
                 warning(doc.path, 1, f"{label} (liefst {WARN_AVG_SENTENCE:g} of minder)")
             )
-    for entry in corpus.faq:
+    for entry in corpus.cards:  # the approved FAQ and the library
         stats = measure(entry.answer)
         if stats.avg_sentence_words > MAX_AVG_SENTENCE:
             report.problems.append(

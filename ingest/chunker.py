@@ -121,6 +121,8 @@ def chunk_document(doc: SourceDocument, max_words: int = 250, min_words: int = 4
             doc_hash=doc.content_hash,
             position=position,
             path=doc.path,
+            read_more=doc.read_more.url if doc.read_more else "",
+            legal=tuple(item.label for item in doc.legal),
         )
         for position, (heading, text) in enumerate(texts)
     ]

@@ -18,7 +18,7 @@ console = Console(stderr=True)
 
 @corpus_app.command("check")
 def corpus_check(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Validate documents, FAQ, providers and postcodes; report file:line problems."""
+    """Validate documents, answer cards, providers, gemeenten and postcodes (file:line)."""
     from ingest.corpus import load_corpus
 
     settings = load_settings()
@@ -31,7 +31,8 @@ def corpus_check(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
         data = report.to_json()
         print(
             f"{data['documents']} documenten, {data['faq']} FAQ-vragen, "
-            f"{data['providers']} aanbieders: "
+            f"{data['cards']} antwoordkaarten, {data['providers']} aanbieders, "
+            f"{len(data['gemeenten'])} gemeenten met eigen contacten: "
             f"{report.errors} fouten, {report.warnings} waarschuwingen"
         )
     raise typer.Exit(1 if report.errors else 0)

@@ -1,4 +1,5 @@
-"""The whole corpus as loaded from disk: documents, FAQ, providers, postcodes, contacts."""
+"""The whole corpus as loaded from disk: documents, answer cards (the approved FAQ and the
+Wegwijs library), providers, postcodes, the gemeenten's own contacts."""
 
 from __future__ import annotations
 
@@ -7,22 +8,36 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from ingest.faq import load_faq
+from ingest.cards import load_cards
+from ingest.gemeenten import load_gemeenten
 from ingest.loaders import discover, load_document
 from ingest.problems import Problem, error
 from ingest.providers import load_pc4_table, load_providers
-from wegwijs.domain import FaqEntry, Provider, SourceDocument
+from wegwijs.domain import Card, GemeenteContacts, Provider, SourceDocument
 
 
 @dataclass
 class Corpus:
     root: Path
     documents: list[SourceDocument] = field(default_factory=list)
-    faq: list[FaqEntry] = field(default_factory=list)
+    cards: list[Card] = field(default_factory=list)  # approved FAQ first, then the library
+    gemeenten: dict[str, GemeenteContacts] = field(default_factory=dict)
     providers: list[Provider] = field(default_factory=list)
     pc4: dict[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     failed_paths: set[str] = field(default_factory=set)
+
+    @property
+    def faq(self) -> list[Card]:
+        """The organisation's approved cards (its own FAQ)."""
+        return [card for card in self.cards if card.approved]
+
+    @property
+    def library(self) -> list[Card]:
+        return [card for card in self.cards if not card.approved]
+
+    def card(self, card_id: str) -> Card | None:
+        return next((card for card in self.cards if card.id == card_id), None)
 
     @property
     def has_errors(self) -> bool:
@@ -45,19 +60,25 @@ def load_corpus(root: Path, today: date | None = None) -> Corpus:
             continue
         seen[doc.id] = doc.path
         corpus.documents.append(doc)
-    faq, problems = load_faq(root / "faq", root, today)
+    for folder, status in (("faq", "approved"), ("cards", "library")):
+        cards, problems = load_cards(root / folder, root, today, status)
+        corpus.problems.extend(problems)
+        corpus.failed_paths |= {p.path for p in problems if p.severity == "error"}
+        for card in cards:
+            if card.id in seen:
+                corpus.problems.append(
+                    error(card.path, 1, f"id '{card.id}' staat ook in {seen[card.id]}")
+                )
+                corpus.failed_paths.add(card.path)
+                continue
+            seen[card.id] = card.path
+            corpus.cards.append(card)
+    card_ids = {card.id for card in corpus.cards}
+    for card in corpus.cards:
+        for missing in (item for item in card.next if item not in card_ids):
+            corpus.problems.append(error(card.path, 1, f"next: kaart '{missing}' bestaat niet"))
+    corpus.gemeenten, problems = load_gemeenten(root / "gemeenten", root)
     corpus.problems.extend(problems)
-    failed_faq = {p.path for p in problems if p.severity == "error"}
-    corpus.failed_paths |= failed_faq
-    for entry in faq:
-        if entry.id in seen:
-            corpus.problems.append(
-                error(entry.path, 1, f"id '{entry.id}' staat ook in {seen[entry.id]}")
-            )
-            corpus.failed_paths.add(entry.path)
-            continue
-        seen[entry.id] = entry.path
-        corpus.faq.append(entry)
     corpus.providers, problems = load_providers(root / "providers", root)
     corpus.problems.extend(problems)
     corpus.pc4, problems = load_pc4_table(root / "postcodes" / "pc4_gemeente.csv", root)
@@ -65,6 +86,15 @@ def load_corpus(root: Path, today: date | None = None) -> Corpus:
     return corpus
 
 
-def faq_hash(entry: FaqEntry) -> str:
-    text = "\n".join((entry.question, *entry.variants, entry.answer, entry.law.value))
+def faq_hash(entry: Card) -> str:
+    text = "\n".join(
+        (
+            entry.question,
+            *entry.variants,
+            entry.answer,
+            entry.law.value,
+            entry.read_more.url if entry.read_more else "",
+            *(item.label for item in entry.legal),
+        )
+    )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]

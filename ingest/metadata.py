@@ -9,12 +9,13 @@ from typing import Any
 import yaml
 
 from ingest.problems import Problem, error, warning
-from wegwijs.domain import Law
+from wegwijs.domain import Law, Legal, ReadMore
+from wegwijs.legal import is_law_text, legal_link
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 URL_PATTERN = re.compile(r"^https?://\S+$")
 REQUIRED = ("id", "title", "law", "sources", "checked", "review_by")
-KNOWN = frozenset((*REQUIRED, "municipalities", "audience", "needs_review"))
+KNOWN = frozenset((*REQUIRED, "municipalities", "audience", "needs_review", "read_more", "legal"))
 
 
 def split_front_matter(text: str) -> tuple[str | None, str, int]:
@@ -56,6 +57,53 @@ def check_sources(value: Any, path: str, line: int, problems: list[Problem]) -> 
         if not URL_PATTERN.match(str(source)):
             problems.append(error(path, line, f"bron is geen URL: '{source}'"))
     return [str(s) for s in value]
+
+
+def check_read_more(value: Any, path: str, line: int, problems: list[Problem]) -> ReadMore | None:
+    """The readable source: required, a title and an http(s) URL that is not a bare law text."""
+    if value in (None, "", {}):
+        problems.append(
+            error(path, line, "veld 'read_more' ontbreekt: een leesbare pagina (title en url)")
+        )
+        return None
+    if not isinstance(value, dict) or not value.get("url") or not value.get("title"):
+        problems.append(error(path, line, "'read_more' moet 'title' en 'url' hebben"))
+        return None
+    url = str(value["url"]).strip()
+    if not URL_PATTERN.match(url):
+        problems.append(error(path, line, f"read_more: geen URL: '{url}'"))
+        return None
+    if is_law_text(url):
+        problems.append(
+            error(
+                path, line, "read_more: een wettekst is geen leesbare bron; kies een uitlegpagina"
+            )
+        )
+        return None
+    return ReadMore(str(value["title"]).strip(), url)
+
+
+def check_legal(value: Any, path: str, line: int, problems: list[Problem]) -> tuple[Legal, ...]:
+    """Legal labels such as "Wmo 2015 art. 2.3.2"; the links are built from them."""
+    if value in (None, "", []):
+        return ()
+    if not isinstance(value, list):
+        problems.append(error(path, line, "'legal' moet een lijst zijn"))
+        return ()
+    found: list[Legal] = []
+    for label in value:
+        link = legal_link(str(label))
+        if link is None:
+            problems.append(
+                error(
+                    path,
+                    line,
+                    f"legal: '{label}' is geen wet + artikel (bv. 'Wmo 2015 art. 2.3.2')",
+                )
+            )
+        else:
+            found.append(link)
+    return tuple(found)
 
 
 def as_date(value: Any) -> date | None:
@@ -108,6 +156,8 @@ def validate_meta(
     if not isinstance(municipalities, list):
         problems.append(error(path, line("municipalities"), "'municipalities' moet een lijst zijn"))
         municipalities = []
+    read_more = check_read_more(meta.get("read_more"), path, line("read_more"), problems)
+    legal = check_legal(meta.get("legal"), path, line("legal"), problems)
     if any(p.severity == "error" for p in problems):
         return None, problems
     cleaned = {
@@ -119,5 +169,7 @@ def validate_meta(
         "review_by": review_by,
         "municipalities": tuple(str(m) for m in municipalities),
         "audience": str(meta.get("audience", "")),
+        "read_more": read_more,
+        "legal": legal,
     }
     return cleaned, problems

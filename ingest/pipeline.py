@@ -13,12 +13,12 @@ import numpy as np
 from ingest.chunker import NAMESPACE, chunk_document, embedding_text
 from ingest.corpus import Corpus, faq_hash
 from ingest.problems import Problem
-from wegwijs.domain import Chunk, FaqEntry
+from wegwijs.domain import Card, Chunk
 from wegwijs.embedding import Embedder
 from wegwijs.sparse import DutchSparseEncoder
 from wegwijs.vectorstore import VectorStore
 
-CHUNKER_VERSION = "1"  # bump to re-embed everything after a chunking change
+CHUNKER_VERSION = "2"  # bump to re-embed everything after a chunking change
 BATCH = 256  # chunks per embed + upsert round; sorted by length to keep padding low
 
 Progress = Callable[[int, int], None]  # (chunks done, chunks to do)
@@ -47,10 +47,12 @@ class IngestReport:
         }
 
 
-def faq_chunks(entry: FaqEntry) -> list[Chunk]:
-    """One point per phrasing (question and each variant), so matching takes the best one."""
+def faq_chunks(entry: Card) -> list[Chunk]:
+    """A card's points: one per phrasing (question and each variant, kind "faq", embedded as
+    queries), so matching takes the best one; and one for the card as a whole (kind "card":
+    question + answer, embedded as a passage)."""
     digest = faq_hash(entry)
-    return [
+    phrasings = [
         Chunk(
             id=str(uuid.uuid5(NAMESPACE, f"{entry.id}:{position}")),
             doc_id=entry.id,
@@ -63,9 +65,19 @@ def faq_chunks(entry: FaqEntry) -> list[Chunk]:
             doc_hash=digest,
             position=position,
             path=entry.path,
+            read_more=entry.read_more.url if entry.read_more else "",
+            legal=tuple(item.label for item in entry.legal),
         )
         for position, phrasing in enumerate((entry.question, *entry.variants))
     ]
+    whole = replace(
+        phrasings[0],
+        id=str(uuid.uuid5(NAMESPACE, f"{entry.id}:card")),
+        text=f"{entry.question}\n{entry.answer}",
+        kind="card",
+        position=len(phrasings),
+    )
+    return [*phrasings, whole]
 
 
 class IngestPipeline:
@@ -79,7 +91,7 @@ class IngestPipeline:
         planned: dict[str, tuple[str, list[Chunk]]] = {}
         for doc in corpus.documents:
             planned[doc.id] = (f"{CHUNKER_VERSION}:{doc.content_hash}", chunk_document(doc))
-        for entry in corpus.faq:
+        for entry in corpus.cards:
             planned[entry.id] = (f"{CHUNKER_VERSION}:{faq_hash(entry)}", faq_chunks(entry))
         return planned
 

@@ -26,8 +26,8 @@ from wegwijs.embedding import SentenceTransformerEmbedder
 ROOT = Path(__file__).resolve().parent.parent
 MODEL_PATH = ROOT / "var" / "models" / "multilingual-e5-small"
 FIXED_CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
-# Calibrated on assistant/data/*.jsonl (python -m assistant.calibrate_faq / calibrate_relevance).
-CALIBRATED: dict[str, Any] = {"faq_threshold": 0.94, "min_relevance": 0.845}
+# Calibrated on assistant/data/retrieval_eval.jsonl (python -m assistant.calibrate_relevance).
+CALIBRATED: dict[str, Any] = {"min_relevance": 0.845}
 
 
 def make_settings(data_dir: Path, corpus_dir: Path, **overrides: Any) -> Settings:

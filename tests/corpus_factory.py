@@ -12,6 +12,9 @@ sources:
   - https://wetten.overheid.nl/BWBR0035362
 checked: 2026-11-20
 review_by: 2099-01-01
+read_more:
+  title: Ondersteuning en advies voor mantelzorgers
+  url: https://www.regelhulp.nl/mantelzorgers/ondersteuning-en-advies
 {extra}---
 """
 
@@ -37,6 +40,9 @@ def write_faq(root: Path, faq_id: str, question: str, variants: list[str], answe
         "  - https://wetten.overheid.nl/BWBR0035362",
         "owner: mantelzorgconsulent",
         "review_by: 2099-01-01",
+        "read_more:",
+        "  title: Ondersteuning en advies voor mantelzorgers",
+        "  url: https://www.regelhulp.nl/mantelzorgers/ondersteuning-en-advies",
     ]
     path.write_text("\n".join(lines) + "\n", "utf-8")
     return path

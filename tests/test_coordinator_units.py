@@ -58,6 +58,9 @@ def _form(**changes: object) -> FaqForm:
         sources=["https://www.regelhulp.nl/mantelzorgers/ondersteuning-en-advies"],
         owner="anna",
         review_by="2030-01-01",
+        read_more_title="Ondersteuning en advies - Regelhulp",
+        read_more_url="https://www.regelhulp.nl/mantelzorgers/ondersteuning-en-advies",
+        legal=["Wmo 2015 art. 2.3.2"],
     )
     for key, value in changes.items():
         setattr(form, key, value)
@@ -66,7 +69,8 @@ def _form(**changes: object) -> FaqForm:
 
 def test_faq_form_is_validated_before_it_is_saved(tmp_path: Path) -> None:
     today = date(2026, 11, 1)
-    assert save_form(tmp_path, _form(), today, new=True) == []
+    problems = save_form(tmp_path, _form(), today, new=True)
+    assert [p.message for p in problems] == ["antwoord heeft maar 10 woorden"]  # a warning only
     saved = read_form(tmp_path, "faq-test")
     assert saved is not None and saved.answer.startswith("Bij je gemeente.")
     problems = save_form(tmp_path, _form(law="onzin", answer="Iets anders."), today)
@@ -157,3 +161,31 @@ def test_retention_job_purges_at_start_and_keeps_recent(tmp_path: Path) -> None:
     asyncio.run(run_briefly())
     assert [e.question for e in store.exchanges()] == ["nieuw"]
     assert store.feedback() == []
+
+
+def test_a_law_text_is_no_readable_source_and_a_bad_law_label_is_refused(tmp_path: Path) -> None:
+    today = date(2026, 11, 1)
+    problems = save_form(
+        tmp_path, _form(read_more_url="https://wetten.overheid.nl/BWBR0035362"), today, new=True
+    )
+    assert any("wettekst" in p.message for p in problems)
+    problems = save_form(tmp_path, _form(legal=["Wmo artikel twee"]), today, new=True)
+    assert any("geen wet + artikel" in p.message for p in problems)
+    assert read_form(tmp_path, "faq-test") is None  # nothing was written
+
+
+def test_library_card_keeps_its_facets_when_edited_and_can_be_approved(tmp_path: Path) -> None:
+    today = date(2026, 11, 1)
+    folder = tmp_path / "cards" / "wmo"
+    folder.mkdir(parents=True)
+    form = _form(id="wmo-test", status="library")
+    form.extra = {"facets": {"for": ["ouder"], "setting": ["thuis"]}, "topic": "huishouden"}
+    (folder / "wmo-test.yaml").write_text(form.to_yaml(), encoding="utf-8")
+    edited = read_form(tmp_path, "wmo-test")
+    assert edited is not None and edited.status == "library"
+    edited.answer = "Bij je gemeente. Meld je bij het Wmo-loket en vraag om een gesprek."
+    edited.status = "approved"
+    assert [p for p in save_form(tmp_path, edited, today) if p.severity == "error"] == []
+    text = (folder / "wmo-test.yaml").read_text(encoding="utf-8")
+    assert "status: approved" in text and "ouder" in text and "topic: huishouden" in text
+    assert not (tmp_path / "faq" / "wmo-test.yaml").exists()  # edited where it lives

@@ -55,7 +55,7 @@ def free_port() -> int:
 
 
 def wait_for_health(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 150
+    deadline = time.monotonic() + 600  # a fresh clone ingests the whole corpus first (~2-3 min)
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"wegwijs serve stopped early:\n{log.read_text()[-3000:]}")
@@ -237,3 +237,42 @@ def test_example_host_page_opens_embedded_widget(page: Page, server: Server) -> 
     button.click()
     expect(page.locator("#chat-input")).to_be_visible()
     shot(page, "embed-example")
+
+
+def test_guided_start_button_opens_the_situation_card(page: Page, server: Server) -> None:
+    page.goto(server.url)
+    answer = ask(page, "Ik weet niet waar ik moet beginnen. Waar begin ik?")
+    expect(answer).to_contain_text("Kies hieronder de situatie")
+    button = page.get_by_role("button", name="Beginnende dementie")
+    expect(button).to_be_visible()
+    shot(page, "guided-start")
+    before = page.locator(".step").count()
+    button.click()
+    page.wait_for_function(
+        "n => document.querySelectorAll('.step').length > n", arg=before, timeout=60_000
+    )
+    expect(page.get_by_text("De eerste stap is de huisarts").last).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Wegwijs-bibliotheek").last).to_be_visible()
+
+
+def test_bedoel_je_choice_then_the_local_contact_for_the_place(page: Page, server: Server) -> None:
+    page.goto(server.url)
+    answer = ask(page, "hulp thuis")
+    expect(answer).to_contain_text("Bedoel je")
+    choice = page.get_by_role(
+        "button", name="Mijn vader redt het thuis niet meer. Waar vraag ik welke hulp aan?"
+    )
+    expect(choice).to_be_visible()
+    shot(page, "bedoel-je")
+    choice.click()
+    expect(page.get_by_text("Dat hangt af van het soort hulp").last).to_be_visible(timeout=60_000)
+    place = page.get_by_role("button", name="Mijn gemeente opgeven").last
+    expect(place).to_be_visible()
+    place.click()
+    expect(page.get_by_text("Typ de plaats").last).to_be_visible(timeout=30_000)
+    page.locator("#chat-input").fill("Moerdijk")
+    page.keyboard.press("Enter")
+    local = page.get_by_text("In Moerdijk:").last
+    expect(local).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("14 0168").last).to_be_visible()
+    shot(page, "local-contact")

@@ -1,4 +1,5 @@
-"""The engine's order: local providers, FAQ, generative (if any) with fallback, extractive, none."""
+"""The engine's order: a chosen card, local providers, answer cards, generative (if any) with
+fallback, "Bedoel je...?" choices, none."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from collections.abc import AsyncIterator
 
 from assistant.base import AnswerRequest
 from assistant.engine import AnswerEngine, AnswerEvent, FinalAnswer, TextDelta
+from assistant.matching import Decision
+from assistant.strategies.card import CardStrategy
 from wegwijs.container import Container
 from wegwijs.domain import Answer, Citation, Route, ScoredChunk, Strategy
 
@@ -48,12 +51,26 @@ class ScriptedGenerative:
         return answer
 
 
-def engine_with(container: Container, generative: ScriptedGenerative | None) -> AnswerEngine:
+class NeverSure(CardStrategy):
+    """The shipped cards, but never certain of one: the path after the cards is taken."""
+
+    def decide(self, request: AnswerRequest) -> Decision:
+        return Decision(None, [], [])
+
+
+def engine_with(
+    container: Container, generative: ScriptedGenerative | None, sure: bool = True
+) -> AnswerEngine:
     base = container.engine
+    cards = (
+        base.cards
+        if sure
+        else NeverSure(base.cards.matcher, base.cards.gemeenten, base.cards.texts)
+    )
     return AnswerEngine(
         base.retriever,
-        base.faq,
-        base.extractive,
+        cards,
+        base.who_to_ask,
         generative,
         base.providers,
         container.settings,
@@ -75,14 +92,54 @@ def events(engine: AnswerEngine, question: str) -> list[AnswerEvent]:
 def test_faq_question_gets_the_faq(shipped: Container) -> None:
     result = answer(shipped.engine, "Kan ik zorgverlof krijgen van mijn werk?")
     assert result.strategy is Strategy.faq and result.route is Route.answer
-    assert result.latency_ms > 0 and result.retrieved
+    assert result.latency_ms > 0 and result.card_id == "faq-zorgverlof"
 
 
-def test_other_question_gets_an_extractive_answer(shipped: Container) -> None:
-    result = answer(shipped.engine, "Wat gebeurt er als ik het eigen risico al heb opgemaakt?")
-    assert result.strategy is Strategy.extractive
-    assert "zvw-eigen-risico" in {c.id for c in result.citations}
-    assert len(result.retrieved) == shipped.settings.retrieval.top_k
+def test_library_question_gets_its_card_verbatim_with_a_readable_source(shipped: Container) -> None:
+    result = answer(shipped.engine, "Ik ben ineens mantelzorger en weet niet waar ik moet beginnen")
+    assert result.strategy in (Strategy.card, Strategy.faq) and result.card_id
+    card = shipped.corpus.card(result.card_id)
+    assert card is not None and result.answer.startswith(card.answer)
+    assert result.citations and "wetten.overheid.nl" not in result.citations[0].url
+
+
+def test_guided_start_offers_situation_buttons(shipped: Container) -> None:
+    result = answer(shipped.engine, "Ik weet niet waar ik moet beginnen. Waar begin ik?")
+    assert result.card_id == "start-waar-begin-ik"
+    labels = [choice.label for choice in result.choices]
+    assert "Beginnende dementie" in labels and "Na het ziekenhuis" in labels
+
+
+def test_a_chosen_button_opens_that_card(shipped: Container) -> None:
+    request = AnswerRequest("Beginnende dementie", card_id="dementie-vermoeden-eerste-stap")
+    result = asyncio.run(shipped.engine.answer(request))
+    assert result.card_id == "dementie-vermoeden-eerste-stap"
+    card = shipped.corpus.card("dementie-vermoeden-eerste-stap")
+    assert card is not None and result.answer.startswith(card.answer)
+
+
+def test_card_leading_to_the_gemeente_ends_with_its_contact_or_asks_the_place(
+    shipped: Container,
+) -> None:
+    card = shipped.corpus.card("wmo-melding-loket-of-wijkteam")
+    assert card is not None
+    cards = shipped.engine.cards
+    known = cards.show(card, AnswerRequest("x", municipality="Etten-Leur"))
+    contacts = shipped.corpus.gemeenten["etten-leur"]
+    loket = contacts.get("wmo_loket")
+    assert loket is not None and loket.name in known.answer
+    assert any(c.id == "gemeente:wmo_loket" for c in known.citations)
+    unknown = cards.show(card, AnswerRequest("x"))
+    assert "postcode" in unknown.answer and any(c.id == "ask:place" for c in unknown.choices)
+
+
+def test_vague_question_gets_choices_never_a_stitched_text(shipped: Container) -> None:
+    result = answer(shipped.engine, "hoe zit het met de regels")
+    assert result.strategy is Strategy.none
+    if result.choices:  # "Bedoel je...?"
+        assert 2 <= len(result.choices) <= 4
+        assert all(shipped.corpus.card(c.id) is not None for c in result.choices)
+    assert not result.citations
 
 
 def test_off_topic_gets_an_honest_no_answer(shipped: Container) -> None:
@@ -107,7 +164,9 @@ def test_stream_without_llm_sends_one_delta_then_the_answer(shipped: Container) 
 
 def test_generative_streams_deltas_then_the_checked_answer(shipped: Container) -> None:
     generative = ScriptedGenerative()
-    got = events(engine_with(shipped, generative), "Wat gebeurt er als mijn eigen risico op is?")
+    got = events(
+        engine_with(shipped, generative, sure=False), "Wat gebeurt er als mijn eigen risico op is?"
+    )
     deltas = [e.text for e in got if isinstance(e, TextDelta)]
     final = got[-1]
     assert deltas == ["Dat regel ", "je zo [1]."] and generative.calls == 1
@@ -121,13 +180,13 @@ def test_faq_still_wins_over_generative(shipped: Container) -> None:
     assert result.strategy is Strategy.faq and generative.calls == 0
 
 
-def test_llm_failure_falls_back_to_extractive(shipped: Container) -> None:
-    engine = engine_with(shipped, ScriptedGenerative(fail=True))
+def test_llm_failure_falls_back_to_choices_or_who_to_ask(shipped: Container) -> None:
+    engine = engine_with(shipped, ScriptedGenerative(fail=True), sure=False)
     question = "Wat gebeurt er als ik het eigen risico al heb opgemaakt?"
     result = answer(engine, question)
-    assert result.strategy is Strategy.extractive and result.low_confidence
-    assert engine.extractive.texts["fallback_note"] in result.answer
+    assert result.strategy is Strategy.none and result.low_confidence
+    assert engine.who_to_ask.texts["fallback_note"] in result.answer
     streamed = events(engine, question)
     final = streamed[-1]
-    assert isinstance(final, FinalAnswer) and final.answer.strategy is Strategy.extractive
+    assert isinstance(final, FinalAnswer) and final.answer.strategy is Strategy.none
     assert isinstance(streamed[0], TextDelta) and streamed[0].text == final.answer.answer

@@ -36,7 +36,10 @@ DOC = (
     "uit het basispakket. Je betaalt er **geen eigen risico** voor.\n\n- Bel de huisarts of de "
     "thuiszorg."
 )
-SOURCES = SourceTexts({"zvw-wijkverpleging": DOC, "faq-x": "Het FAQ-antwoord."})
+SOURCES = SourceTexts(
+    {"zvw-wijkverpleging": DOC, "faq-x": "Het FAQ-antwoord."},
+    {"faq-x": frozenset({"https://www.regelhulp.nl/x"})},
+)
 SCORERS = default_scorers(SOURCES)
 
 
@@ -55,7 +58,7 @@ def case(route: Route | None = Route.answer, **expect: object) -> Case:
 
 
 def answer(text: str = "", route: Route = Route.answer, **kw: object) -> Answer:
-    return Answer(route=route, strategy=kw.pop("strategy", Strategy.extractive), answer=text, **kw)  # type: ignore[arg-type]
+    return Answer(route=route, strategy=kw.pop("strategy", Strategy.generative), answer=text, **kw)  # type: ignore[arg-type]
 
 
 def scores(c: Case, o: Outcome) -> dict[str, float]:
@@ -68,7 +71,7 @@ GOOD = (
 )
 
 
-def test_a_good_extractive_answer_passes_every_scorer() -> None:
+def test_a_good_generated_answer_passes_every_scorer() -> None:
     c = case(
         laws_any=("zvw",),
         sources_any=("zvw-wijkverpleging",),
@@ -167,8 +170,67 @@ def test_citation_validity_checks_quotes_against_the_source() -> None:
     faq = Outcome(
         answer("Het FAQ-antwoord.", strategy=Strategy.faq, citations=[citation("", "faq-x")])
     )
-    assert "citation_validity" not in scores(c, faq)  # an FAQ citation has no quote to check
+    # A card citation has no quote: it must name a known source and one of its own pages.
+    assert scores(c, faq)["citation_validity"] == 0.0  # example.org is not a page of faq-x
+    ok = Citation("faq-x", "Regelhulp", "https://www.regelhulp.nl/x", "wmo", "", "")
+    good = Outcome(answer("Het FAQ-antwoord.", strategy=Strategy.faq, citations=[ok]))
+    assert scores(c, good)["citation_validity"] == 1.0
+    unknown = Citation("faq-bestaat-niet", "Regelhulp", "https://www.regelhulp.nl/x", "wmo", "", "")
+    bad = Outcome(answer("Het FAQ-antwoord.", strategy=Strategy.faq, citations=[unknown]))
+    assert scores(c, bad)["citation_validity"] == 0.0
     assert "faithfulness" not in scores(c, faq)
+
+
+def test_fragment_openers_law_text_links_and_stitched_answers_are_counted() -> None:
+    c = case()
+    for text, bad in [
+        ("Die helpt gratis bij het aanvragen.", 1.0),
+        ("hulpmiddelen, zoals een rolstoel;", 1.0),
+        ("- een vrijwilliger die komt", 1.0),
+        ("Bijvoorbeeld omdat je werkt.", 1.0),
+        ("Dat heet logeeropvang. Je vraagt het aan bij de gemeente.", 0.0),
+    ]:
+        assert scores(c, Outcome(answer(text)))["fragment_openers"] == bad, text
+    law = Citation(
+        "zvw-wijkverpleging", "Zvw", "https://wetten.overheid.nl/BWBR0018450", "zvw", "", ""
+    )
+    readable = citation("De zorgverzekeraar betaalt de wijkverpleging uit het basispakket.")
+    mixed = Outcome(answer(GOOD, citations=[law, readable]))
+    assert scores(c, mixed)["law_text_only_citations"] == 0.5
+    sources = SourceTexts(
+        {"a": "De zorgverzekeraar betaalt de wijkverpleging uit het basispakket.",
+         "b": "Het FAQ-antwoord staat hier ook, in een andere tekst met zes woorden."}
+    )  # fmt: skip
+    from eval.scorers import stitched
+
+    score = stitched(sources)
+    two = Outcome(
+        answer(
+            "De zorgverzekeraar betaalt de wijkverpleging uit het basispakket. "
+            "Het FAQ-antwoord staat hier ook, in een andere tekst met zes woorden.",
+            strategy=Strategy.extractive,
+        )
+    )
+    assert score(c, two) is not None and score(c, two).value == 1.0
+    one = Outcome(
+        answer(
+            "De zorgverzekeraar betaalt de wijkverpleging uit het basispakket.",
+            strategy=Strategy.extractive,
+        )
+    )
+    card_sources = SourceTexts({"kaart-a": "Dit is de tekst van de kaart, woord voor woord."})
+    verbatim = answer(
+        "Dit is de tekst van de kaart, woord voor woord.\n\nIn Breda: Wmo-loket.",
+        strategy=Strategy.card,
+    )
+    verbatim.card_id = "kaart-a"
+    assert stitched(card_sources)(c, Outcome(verbatim)).value == 0.0
+    edited = answer("Dit is een andere tekst dan die van de kaart.", strategy=Strategy.card)
+    edited.card_id = "kaart-a"
+    assert stitched(card_sources)(c, Outcome(edited)).value == 1.0  # not the card verbatim
+    generated = Outcome(answer(two.answer.answer))  # generated text cites its passages: not scored
+    assert score(c, generated) is None
+    assert score(c, one).value == 0.0
 
 
 def test_faithfulness_counts_supported_cited_sentences() -> None:

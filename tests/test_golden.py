@@ -22,9 +22,9 @@ CASES = {
     "faq_zorgverlof": ("Kan ik zorgverlof krijgen van mijn werk?", None),
     "faq_huishouden_paraphrase": ("Hoe vraag ik een huishoudelijke hulp aan?", "4811AB"),
     "faq_bezwaar": ("Hoe maak ik bezwaar tegen een besluit van de gemeente?", None),
-    "extractive_wijkverpleging": ("Moet ik voor wijkverpleging eigen risico betalen?", None),
-    "extractive_pgb": ("Kan ik met een pgb zelf mijn zorgverlener kiezen?", None),
-    "extractive_local_breda": ("Waar kan ik als mantelzorger terecht voor een gesprek?", "4811AB"),
+    "nocard_wijkverpleging": ("Moet ik voor wijkverpleging eigen risico betalen?", None),
+    "nocard_pgb": ("Kan ik met een pgb zelf mijn zorgverlener kiezen?", None),
+    "nocard_local_breda": ("Waar kan ik als mantelzorger terecht voor een gesprek?", "4811AB"),
     "providers_logeerhuis": ("Is er een logeerhuis bij mij in de buurt?", "5038"),
     "none_off_topic": ("Hoe maak ik een appeltaart?", "4811AB"),
 }

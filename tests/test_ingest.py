@@ -86,6 +86,9 @@ def test_faq_phrasings_are_indexed_as_faq(corpus_root: Path, pipeline: IngestPip
     faq = _all(pipeline, "faq-hulp-aanvragen", kinds=("faq",))
     assert len(faq) == 4  # question + 3 variants
     assert {c.chunk.kind for c in faq} == {"faq"}
+    [whole] = _all(pipeline, "faq-hulp-aanvragen", kinds=("card",))  # question + answer
+    assert whole.chunk.text.startswith("Hoe vraag ik hulp aan bij de gemeente?\n")
+    assert whole.chunk.read_more.startswith("https://www.regelhulp.nl/")
 
 
 def test_rebuild_gives_the_same_count(corpus_root: Path, pipeline: IngestPipeline) -> None:

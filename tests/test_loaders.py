@@ -13,6 +13,9 @@ law: wmo
 sources: [https://www.regelhulp.nl/mantelzorgers/ondersteuning-en-advies]
 checked: 2026-11-20
 review_by: 2099-01-01
+read_more:
+  title: Ondersteuning en advies
+  url: https://www.regelhulp.nl/mantelzorgers/ondersteuning-en-advies
 """
 TODAY = date(2026, 11, 25)
 
@@ -125,7 +128,7 @@ def test_front_matter_problems_name_the_line(tmp_path: Path) -> None:
 
 
 def test_faq_answers_are_unwrapped_into_paragraphs() -> None:
-    from ingest.faq import unwrap
+    from ingest.cards import unwrap
 
     text = "Dit is een\nlange zin.\n\nTweede alinea\nhier.\n- punt een\n  vervolg\n- punt twee\n"
     assert unwrap(text) == (

@@ -9,8 +9,8 @@ import pytest
 
 from assistant.base import AnswerRequest
 from assistant.providers import ProviderDirectory, ServiceLexicon, display_name
-from assistant.strategies.extractive import load_texts
 from assistant.strategies.local import LocalProvidersStrategy
+from assistant.strategies.no_answer import load_texts
 from ingest.corpus import load_corpus
 from wegwijs.domain import SERVICE_TYPES, Provider, Strategy
 

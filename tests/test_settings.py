@@ -46,8 +46,8 @@ def test_profile_files_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_dotted_overrides_for_evaluators() -> None:
-    settings = load_settings({"retrieval.faq_threshold": "0.5", "llm.model": "x"})
-    assert settings.retrieval.faq_threshold == 0.5
+    settings = load_settings({"retrieval.min_relevance": "0.5", "llm.model": "x"})
+    assert settings.retrieval.min_relevance == 0.5
     assert settings.llm.model == "x"
 
 

@@ -9,7 +9,13 @@ from chainlit.config import config as chainlit_config
 from chainlit.data.base import BaseDataLayer
 
 from assistant.base import Turn
-from ui.render import concern_card_props, crisis_card_props, render_answer, widget_text
+from ui.render import (
+    actions_for,
+    concern_card_props,
+    crisis_card_props,
+    render_answer,
+    widget_text,
+)
 from ui.runtime import get_runtime
 from ui.texts import text
 from wegwijs.chat import ChatResult
@@ -64,15 +70,37 @@ async def start() -> None:
 
 @cl.on_message
 async def on_message(message: cl.Message) -> None:
+    await answer_message(message.content)
+
+
+@cl.action_callback("card")
+async def on_card(action: cl.Action) -> None:
+    """A "Bedoel je...?" or guided-start button: show that card (its question as the text)."""
+    await cl.Message(
+        content=str(action.payload.get("label", "")), author="Jij", type="user_message"
+    ).send()
+    await answer_message(str(action.payload.get("label", "")), card_id=str(action.payload["id"]))
+
+
+@cl.action_callback("place")
+async def on_place(action: cl.Action) -> None:
+    """Ask for the postcode or town, then show the same card with the local next step."""
+    reply = await cl.AskUserMessage(content=text("ask_place"), timeout=600).send()
+    if reply and reply.get("output"):
+        await answer_message(str(reply["output"]), card_id=str(action.payload.get("card") or ""))
+
+
+async def answer_message(content: str, card_id: str | None = None) -> None:
     runtime = get_runtime()
     history: list[Turn] = cl.user_session.get("history") or []
     reply = cl.Message(content="")
     result: ChatResult | None = None
     async for event in runtime.chat.stream(
-        message.content,
+        content,
         postcode4=cl.user_session.get("postcode4"),
         history=tuple(history[-HISTORY_TURNS:]),
         conversation_id=cl.context.session.thread_id,
+        card_id=card_id or None,
     ):
         if isinstance(event, ChatResult):
             result = event
@@ -88,6 +116,7 @@ async def on_message(message: cl.Message) -> None:
         reply.elements = [card]  # type: ignore[list-item]
     else:
         reply.content, reply.elements = render_answer(answer)
+        reply.actions = actions_for(answer)
         if answer.concern:
             box = cl.CustomElement(name="CrisisCard", props=concern_card_props(answer))
             reply.elements = [box, *reply.elements]  # type: ignore[list-item]

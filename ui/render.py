@@ -5,9 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import chainlit as cl
+
 from wegwijs.domain import Answer, Strategy
 
 FAQ_MARK = "**Goedgekeurd antwoord** van de organisatie."
+LIBRARY_MARK = (
+    "Antwoord uit de **Wegwijs-bibliotheek** (algemene informatie, gecontroleerd op de bron)."
+)
+ASK_PLACE = "ask:place"
 LOW_CONFIDENCE_MARK = (
     "**Let op:** ik weet dit niet zeker. Controleer het bij de bron of vraag het aan je gemeente."
 )
@@ -29,28 +35,46 @@ def source_label(url: str) -> str:
 
 
 def render_answer(answer: Answer) -> tuple[str, list[Any]]:
-    """Answer text, marks, and the sources as a numbered list of links with their quotes."""
+    """Answer text, marks, and the sources: the readable page first, the law article behind it."""
     parts = [widget_text(answer.answer)]
     if answer.strategy is Strategy.faq:
         parts.append(FAQ_MARK)
-    if answer.low_confidence:
+    elif answer.strategy is Strategy.card:
+        parts.append(LIBRARY_MARK)
+    if answer.low_confidence and not answer.choices:
         parts.append(LOW_CONFIDENCE_MARK)
-    # An extractive answer already quotes its sentences and ends with its "Lees meer" links.
-    if answer.citations and answer.strategy is not Strategy.extractive:
-        lines = ["**Bronnen**", ""]
+    if answer.citations:
+        lines = ["**Lees meer**", ""]
         for number, citation in enumerate(answer.citations, start=1):
             heading = f" – {citation.heading}" if citation.heading else ""
-            # FAQ sources all carry the question as title: show where each one points instead.
-            label = (
-                source_label(citation.url)
-                if answer.strategy is Strategy.faq
-                else citation.title + heading
-            )
-            lines.append(f"{number}. [{label}]({citation.url})")
+            lines.append(f"{number}. [{citation.title}{heading}]({citation.url})")
+            if citation.legal:
+                laws = ", ".join(f"[{item.label}]({item.url})" for item in citation.legal)
+                lines.append(f"   Wet: {laws}")
             if citation.quote:
                 lines.append(f"   > {citation.quote}")
         parts.append("\n".join(lines))
     return "\n\n".join(parts), []
+
+
+def actions_for(answer: Answer) -> list[cl.Action]:
+    """Buttons under an answer: cards to open ("Bedoel je...?", guided start) and asking for
+    the place (the local next step)."""
+    actions = []
+    for choice in answer.choices:
+        if choice.id == ASK_PLACE:
+            actions.append(
+                cl.Action(name="place", payload={"card": answer.card_id}, label=choice.label)
+            )
+        else:
+            actions.append(
+                cl.Action(
+                    name="card",
+                    payload={"id": choice.id, "label": choice.label},
+                    label=choice.label,
+                )
+            )
+    return actions
 
 
 def crisis_card_props(answer: Answer) -> dict[str, Any]:

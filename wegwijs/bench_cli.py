@@ -40,3 +40,12 @@ def _mount_retrieval() -> None:
 
 
 _mount_retrieval()
+
+
+@bench_app.command("cards")
+def bench_cards_command(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Card answers end to end (engine, no LLM) against the raw e5 encode of the same pieces."""
+    from assistant.bench_cards import bench_cards
+
+    result = bench_cards(load_settings())
+    print(json.dumps(result) if as_json else json.dumps(result, indent=2))

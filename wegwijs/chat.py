@@ -28,10 +28,10 @@ BOUNDARY = re.compile(r"[.!?]\s|\n")  # streamed text is checked one sentence at
 
 def source_text(answer: Answer) -> str:
     """The curated corpus text an answer may quote verbatim: passages, quotes, titles, and the
-    approved FAQ answer itself."""
+    answer card itself."""
     parts = [hit.chunk.text for hit in answer.retrieved]
     parts += [f"{c.title}\n{c.heading}\n{c.quote}" for c in answer.citations]
-    if answer.strategy is Strategy.faq:
+    if answer.strategy in (Strategy.faq, Strategy.card):
         parts.append(answer.answer)
     return "\n".join(parts)
 
@@ -64,9 +64,10 @@ class ChatService:
         postcode4: str | None = None,
         history: tuple[Turn, ...] = (),
         conversation_id: str = "",
+        card_id: str | None = None,
     ) -> ChatResult:
         result = None
-        async for event in self.stream(text, postcode4, history, conversation_id):
+        async for event in self.stream(text, postcode4, history, conversation_id, card_id):
             if isinstance(event, ChatResult):
                 result = event
         assert result is not None
@@ -78,8 +79,11 @@ class ChatService:
         postcode4: str | None = None,
         history: tuple[Turn, ...] = (),
         conversation_id: str = "",
+        card_id: str | None = None,
     ) -> AsyncIterator[str | ChatResult]:
-        """Checked text as it is produced (sentence by sentence), then the ChatResult."""
+        """Checked text as it is produced (sentence by sentence), then the ChatResult.
+        `card_id`: a card the user chose with a button; `text` is then the card's question (or
+        the place the user typed when asked for it), and still passes the guardrails."""
         started = time.perf_counter()
         verdict = self.guardrails.inspect(text)
         postcode4 = verdict.postcode4 or postcode4
@@ -95,6 +99,7 @@ class ChatService:
                 municipality=self.municipality_for(postcode4, verdict.redacted_text),
                 postcode4=postcode4,
                 history=history,
+                card_id=card_id,
             )
             pending = ""
             async for event in self._engine().stream(request):
@@ -115,6 +120,7 @@ class ChatService:
             ).text
         if concern is not None:
             answer.answer = concern[0] + "\n\n" + answer.answer
+            answer.concern_text = concern[0]
             answer.contacts = concern[1] + [c for c in answer.contacts if c not in concern[1]]
             answer.concern = True
         answer.latency_ms = (time.perf_counter() - started) * 1000

@@ -50,7 +50,8 @@ class VectorStoreSettings(BaseModel):
 
 
 class LlmSettings(BaseModel):
-    # none: FAQ + extractive only. openai: any OpenAI-compatible server (vLLM, llama_cpp.server).
+    # none: answer cards only (no generated text).
+    # openai: any OpenAI-compatible server (vLLM, llama_cpp.server).
     backend: Literal["none", "openai"] = "none"
     base_url: str = "http://127.0.0.1:8001/v1"
     api_key: str = "not-needed"
@@ -67,7 +68,6 @@ class LlmSettings(BaseModel):
 class RetrievalSettings(BaseModel):
     top_k: int = 5
     prefetch_k: int = 30
-    faq_threshold: float = 0.94  # calibrated: assistant/data/faq_threshold.json, README
     min_relevance: float = 0.845  # calibrated: python -m assistant.calibrate_relevance
     history_turns: int = 3
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from assistant.engine import AnswerEngine
     from assistant.providers import ProviderDirectory
     from assistant.retrieval import Retriever
-    from assistant.strategies.faq import FaqStrategy
+    from assistant.strategies.card import CardStrategy
     from guardrails.inspector import Guardrails
     from ingest.corpus import Corpus
     from ingest.pipeline import IngestPipeline
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("wegwijs")
 
 # Services built from the corpus; dropped after a re-ingest so they rebuild from the new one.
-CORPUS_SERVICES = ("corpus", "provider_directory", "faq_strategy", "engine")
+CORPUS_SERVICES = ("corpus", "provider_directory", "card_strategy", "engine")
 
 
 class Container:
@@ -94,26 +94,35 @@ class Container:
     def provider_directory(self) -> ProviderDirectory:
         from assistant.providers import ProviderDirectory
 
-        return ProviderDirectory(self.corpus.providers, self.corpus.pc4)
+        providers = self.corpus.providers
+        if self.settings.profile == "production":  # example listings are never served there
+            served = [p for p in providers if not p.example]
+            if len(served) < len(providers):
+                log.warning(
+                    "production: %d example listings not served", len(providers) - len(served)
+                )
+            providers = served
+        return ProviderDirectory(providers, self.corpus.pc4)
 
     @cached_property
-    def faq_strategy(self) -> FaqStrategy:
-        from assistant.strategies.faq import FaqStrategy
+    def card_strategy(self) -> CardStrategy:
+        """Answer cards, matched with the phrasing vectors the ingest stored."""
+        from assistant.matching import CARD_FILTER, CardMatcher, Scorer
+        from assistant.strategies.card import CardStrategy, load_card_texts
 
-        return FaqStrategy(
-            self.retriever, self.store, self.corpus.faq, self.settings.retrieval.faq_threshold
+        self.store.ensure_collection(self.embedder.dim)
+        matcher = CardMatcher.from_store(
+            self.corpus.cards, self.store.dense_points(CARD_FILTER), self.embedder, Scorer.load()
         )
+        return CardStrategy(matcher, self.corpus.gemeenten, load_card_texts())
 
     @cached_property
     def engine(self) -> AnswerEngine:
         from assistant.engine import AnswerEngine
-        from assistant.strategies.extractive import ExtractiveStrategy, load_texts
         from assistant.strategies.local import LocalProvidersStrategy
+        from assistant.strategies.no_answer import WhoToAsk, load_texts
 
         texts = load_texts()
-        extractive = ExtractiveStrategy(
-            self.retriever, self.embedder, self.sparse, self.settings.organisation, texts
-        )
         generative = None
         llm_errors: tuple[type[BaseException], ...] = (TimeoutError, ConnectionError)
         if self.settings.llm.backend == "openai":
@@ -124,8 +133,8 @@ class Container:
             llm_errors = (LlmError, TimeoutError)
         return AnswerEngine(
             self.retriever,
-            self.faq_strategy,
-            extractive,
+            self.card_strategy,
+            WhoToAsk(self.settings.organisation, texts),
             generative,
             LocalProvidersStrategy(self.provider_directory, texts),
             self.settings,

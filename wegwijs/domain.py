@@ -32,7 +32,8 @@ class CrisisKind(StrEnum):
 
 
 class Strategy(StrEnum):
-    faq = "faq"
+    faq = "faq"  # an approved card of the organisation (its own FAQ)
+    card = "card"  # a card of the Wegwijs library
     generative = "generative"
     extractive = "extractive"
     none = "none"
@@ -72,6 +73,8 @@ class SourceDocument:
     audience: str = ""
     kind: str = "doc"  # doc | faq
     content_hash: str = ""
+    read_more: ReadMore | None = None  # the readable public page behind it
+    legal: tuple[Legal, ...] = ()  # law articles behind it
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,8 @@ class Chunk:
     doc_hash: str = ""
     position: int = 0
     path: str = ""  # corpus file it came from
+    read_more: str = ""  # readable page URL of its document ("" = none)
+    legal: tuple[str, ...] = ()  # legal labels of its document ("Wmo 2015 art. 2.3.2")
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -104,6 +109,8 @@ class Chunk:
             "doc_hash": self.doc_hash,
             "position": self.position,
             "path": self.path,
+            "read_more": self.read_more,
+            "legal": list(self.legal),
         }
 
     @classmethod
@@ -121,6 +128,8 @@ class Chunk:
             doc_hash=payload.get("doc_hash", ""),
             position=int(payload.get("position", 0)),
             path=payload.get("path", ""),
+            read_more=payload.get("read_more", ""),
+            legal=tuple(payload.get("legal", ())),
         )
 
 
@@ -131,7 +140,40 @@ class ScoredChunk:
 
 
 @dataclass(frozen=True)
-class FaqEntry:
+class Legal:
+    """A law article behind an answer: "Wmo 2015 art. 2.3.2" and its page on wetten.overheid.nl."""
+
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class ReadMore:
+    """A public page a carer can read (regelhulp.nl, rijksoverheid.nl, ...), never a law text."""
+
+    title: str
+    url: str
+
+
+# Facet values: for whom a card is, and where that person lives.
+FOR_VALUES = ("ouder", "partner", "kind", "jongvolwassene", "jonge-mantelzorger", "iedereen")
+SETTING_VALUES = ("thuis", "instelling", "iedereen")
+
+
+@dataclass(frozen=True)
+class Facets:
+    for_: tuple[str, ...] = ("iedereen",)
+    setting: tuple[str, ...] = ("iedereen",)
+
+
+@dataclass(frozen=True)
+class Card:
+    """An answer card: one question (+ variants) and one self-contained answer shown verbatim.
+
+    `status` "approved" = the organisation's own FAQ (corpus/faq/); "library" = the Wegwijs
+    library (corpus/cards/). `next` lists card ids offered as buttons after the answer (the
+    guided start)."""
+
     id: str
     question: str
     variants: tuple[str, ...]
@@ -142,6 +184,21 @@ class FaqEntry:
     review_by: date | None
     path: str = ""
     retired: bool = False
+    status: str = "approved"  # approved | library
+    topic: str = ""
+    facets: Facets = Facets()
+    read_more: ReadMore | None = None
+    legal: tuple[Legal, ...] = ()
+    checked: date | None = None
+    next: tuple[str, ...] = ()
+    next_labels: tuple[str, ...] = ()  # button text per `next` card ("" = its question)
+
+    @property
+    def approved(self) -> bool:
+        return self.status == "approved"
+
+
+FaqEntry = Card  # the organisation's FAQ entries are approved cards
 
 
 @dataclass(frozen=True)
@@ -154,6 +211,28 @@ class Provider:
     url: str
     example: bool
     description: str = ""
+
+
+@dataclass(frozen=True)
+class LocalContact:
+    """One of a gemeente's own contacts, with only the fields a public page confirmed."""
+
+    role: str  # wmo_loket | steunpunt_mantelzorg | clientondersteuning
+    name: str
+    source: str  # the page that states these fields
+    phone: str = ""
+    url: str = ""
+    hours: str = ""
+
+
+@dataclass(frozen=True)
+class GemeenteContacts:
+    gemeente: str
+    checked: date | None
+    contacts: tuple[LocalContact, ...]
+
+    def get(self, role: str) -> LocalContact | None:
+        return next((c for c in self.contacts if c.role == role), None)
 
 
 @dataclass(frozen=True)
@@ -183,6 +262,27 @@ class Citation:
     law: str
     heading: str
     quote: str
+    legal: tuple[Legal, ...] = ()  # law articles; `url` is the readable page
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "url": self.url,
+            "law": self.law,
+            "heading": self.heading,
+            "quote": self.quote,
+            "legal": [{"label": item.label, "url": item.url} for item in self.legal],
+        }
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A button under an answer: a card to open ("Bedoel je...?", the guided start) or an
+    action such as asking for the postcode."""
+
+    id: str  # card id, or "ask:postcode"
+    label: str
 
 
 @dataclass
@@ -199,13 +299,16 @@ class Answer:
     low_confidence: bool = False
     retrieved: list[ScoredChunk] = field(default_factory=list)
     concern: bool = False  # human contacts were added above the answer
+    concern_text: str = ""  # that line (the answer text starts with it)
+    choices: list[Choice] = field(default_factory=list)  # buttons: "Bedoel je...?" and others
+    card_id: str = ""  # the card shown (strategy card/faq)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "route": self.route.value,
             "strategy": self.strategy.value,
             "answer": self.answer,
-            "citations": [c.__dict__ for c in self.citations],
+            "citations": [c.to_json() for c in self.citations],
             "crisis_kind": self.crisis_kind.value if self.crisis_kind else None,
             "contacts": [
                 {"name": c.name, "phones": list(c.phones), "hours": c.hours, "url": c.url}
@@ -214,6 +317,8 @@ class Answer:
             "latency_ms": round(self.latency_ms, 1),
             "low_confidence": self.low_confidence,
             "concern": self.concern,
+            "choices": [{"id": c.id, "label": c.label} for c in self.choices],
+            "card_id": self.card_id,
         }
 
 

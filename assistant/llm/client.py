@@ -14,7 +14,7 @@ second try can fix: connection errors (refused, reset, connect timeout) and HTTP
 exponential backoff (a 429/503 `Retry-After` is honoured, capped). A read timeout is never
 retried: the caller would wait twice as long for a server that is stuck.
 
-Errors: every failure is an `LlmError` (catch that to fall back to the extractive answer);
+Errors: every failure is an `LlmError` (catch that to fall back to the card choices or who to ask);
 `LlmUnavailable` and `LlmTimeout` are the two kinds that say "the server is down / stuck".
 Messages are for operators and name the setting that fixes them.
 """

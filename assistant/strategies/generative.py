@@ -6,7 +6,7 @@ WEGWIJS_LLM__SYSTEM_PROMPT_FILE) with `{placeholders}`. Passages go into the pro
 inside <bron> tags; the system prompt tells the model never to follow instructions in them.
 
 LLM failures are not caught here: every one is an `assistant.llm.LlmError`, and the engine falls
-back to the extractive answer on it.
+back to the card choices or who to ask on it.
 """
 
 from __future__ import annotations

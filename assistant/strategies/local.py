@@ -51,8 +51,8 @@ class LocalProvidersStrategy:
                 )
             )
         paragraphs = ["\n".join(lines)]
-        if any(p.example for p in found):
-            paragraphs.append(t["providers_example_note"])
+        if any(p.example for p in found):  # said first, before any listing is read
+            paragraphs.insert(0, t["providers_example_note"])
         paragraphs.append(t["providers_how"])
         return _answer("\n\n".join(paragraphs), [provider_citation(p, local) for p in found])
 

@@ -1,7 +1,9 @@
-"""FAQ entries as files in `corpus/faq/<id>.yaml`: read for the form, validate, save, retire.
+"""Answer cards as files: the organisation's FAQ in `corpus/faq/<id>.yaml` and the Wegwijs
+library in `corpus/cards/<group>/<id>.yaml`. Read for the form, validate, save, approve, retire.
 
-A file is validated with the same loader the ingest uses (`ingest.faq.load_faq_file`) before it
-replaces the old one, so the corpus never holds an entry the chat cannot load.
+A file is validated with the same loader the ingest uses (`ingest.cards.load_card_file`) before
+it replaces the old one, so the corpus never holds a card the chat cannot load. Fields the form
+does not show (facets, topic, next, checked) are kept as they are.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from ingest.faq import load_faq_file
+from ingest.cards import load_card_file
 from ingest.metadata import ID_PATTERN
 from ingest.problems import Problem
 
@@ -31,6 +33,11 @@ class FaqForm:
     owner: str = ""
     review_by: str = ""
     retired: bool = False
+    read_more_title: str = ""
+    read_more_url: str = ""
+    legal: list[str] = field(default_factory=list)
+    status: str = "approved"  # approved (the organisation's) | library (Wegwijs)
+    extra: dict[str, Any] = field(default_factory=dict)  # fields the form does not edit
 
     def to_yaml(self) -> str:
         data: dict[str, Any] = {
@@ -40,9 +47,15 @@ class FaqForm:
             "answer": self.answer.strip().replace("\r\n", "\n") + "\n",
             "law": self.law,
             "sources": [s.strip() for s in self.sources if s.strip()],
+            "read_more": {"title": self.read_more_title.strip(), "url": self.read_more_url.strip()}
+            if self.read_more_url.strip() or self.read_more_title.strip()
+            else None,
+            "legal": [item.strip() for item in self.legal if item.strip()],
             "owner": self.owner.strip(),
             "review_by": self.review_by.strip() or None,
+            "status": self.status,
         }
+        data.update({k: v for k, v in self.extra.items() if k not in data})
         if self.retired:
             data["retired"] = True
         return yaml.dump(data, Dumper=_BlockDumper, allow_unicode=True, sort_keys=False, width=96)
@@ -65,14 +78,39 @@ _BlockDumper.add_representer(str, _str)
 _BlockDumper.add_representer(date, _date)
 
 
+EDITED = frozenset(
+    ("id", "question", "variants", "answer", "law", "sources", "read_more", "legal", "owner",
+     "review_by", "status", "retired")
+)  # fmt: skip
+
+
 def faq_dir(corpus_dir: Path) -> Path:
     return corpus_dir / "faq"
 
 
+def cards_dir(corpus_dir: Path) -> Path:
+    return corpus_dir / "cards"
+
+
+def card_paths(corpus_dir: Path) -> list[Path]:
+    """Every card file: the FAQ first, then the library."""
+    faq = sorted(faq_dir(corpus_dir).glob("*.y*ml"))
+    library = (
+        sorted(cards_dir(corpus_dir).rglob("*.y*ml")) if cards_dir(corpus_dir).exists() else []
+    )
+    return [*faq, *library]
+
+
 def path_for(corpus_dir: Path, entry_id: str) -> Path:
+    """The card's file: an existing library card where it is, else corpus/faq/<id>.yaml."""
     if not ID_PATTERN.match(entry_id):
         raise ValueError("id: alleen a-z, 0-9 en '-'")
-    return faq_dir(corpus_dir) / f"{entry_id}.yaml"
+    found = (
+        sorted(cards_dir(corpus_dir).rglob(f"{entry_id}.yaml"))
+        if cards_dir(corpus_dir).exists()
+        else []
+    )
+    return found[0] if found else faq_dir(corpus_dir) / f"{entry_id}.yaml"
 
 
 def read_form(corpus_dir: Path, entry_id: str) -> FaqForm | None:
@@ -81,6 +119,9 @@ def read_form(corpus_dir: Path, entry_id: str) -> FaqForm | None:
         return None
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     review = data.get("review_by")
+    raw_read_more = data.get("read_more")
+    read_more: dict[str, Any] = raw_read_more if isinstance(raw_read_more, dict) else {}
+    in_library = cards_dir(corpus_dir) in path.parents
     return FaqForm(
         id=str(data.get("id", entry_id)),
         question=str(data.get("question", "")),
@@ -91,6 +132,11 @@ def read_form(corpus_dir: Path, entry_id: str) -> FaqForm | None:
         owner=str(data.get("owner", "")),
         review_by=review.isoformat() if isinstance(review, date) else str(review or ""),
         retired=bool(data.get("retired", False)),
+        read_more_title=str(read_more.get("title", "")),
+        read_more_url=str(read_more.get("url", "")),
+        legal=[str(item) for item in data.get("legal") or []],
+        status=str(data.get("status", "library" if in_library else "approved")),
+        extra={k: v for k, v in data.items() if k not in EDITED},
     )
 
 
@@ -110,7 +156,7 @@ def save_form(corpus_dir: Path, form: FaqForm, today: date, new: bool = False) -
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
-        entry, problems = load_faq_file(temp, corpus_dir, today)
+        entry, problems = load_card_file(temp, corpus_dir, today)
         if entry is None:
             return problems
         os.replace(temp, target)

@@ -1,4 +1,5 @@
-"""FAQ pages: list with review dates, create/edit/retire, and a preview of matching questions."""
+"""Answer-card pages: the organisation's FAQ (approved cards) and the Wegwijs library, with
+review dates; create, edit, approve and retire; a preview of the questions that match a card."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ingest.problems import Problem
 from ui.coordinator.auth import BASE, CurrentUser
-from ui.coordinator.faq_files import FaqForm, faq_dir, read_form, save_form
+from ui.coordinator.faq_files import FaqForm, card_paths, read_form, save_form
 from ui.coordinator.layout import esc, messages, page
 from ui.runtime import Runtime, get_runtime
 from wegwijs.domain import Law
@@ -38,28 +39,38 @@ def review_class(review_by: str, today: date) -> tuple[str, str]:
 async def faq_list(user: CurrentUser, saved: str = "") -> HTMLResponse:
     runtime = get_runtime()
     today = date.today()
-    rows = []
-    for path in sorted(faq_dir(runtime.settings.corpus_dir).glob("*.y*ml")):
+    rows: dict[str, list[str]] = {"approved": [], "library": []}
+    late = 0
+    for path in card_paths(runtime.settings.corpus_dir):
         form = read_form(runtime.settings.corpus_dir, path.stem)
         if form is None:
             continue
         css, note = review_class(form.review_by, today)
+        late += css == "bad"
         status = "ingetrokken" if form.retired else "actief"
-        rows.append(
+        rows["approved" if form.status == "approved" else "library"].append(
             f"<tr><td><a href='{BASE}/faq/{esc(form.id)}'>{esc(form.question)}</a></td>"
             f"<td>{esc(form.law)}</td><td>{status}</td>"
             f"<td class='{css}'>{esc(form.review_by)} {esc(note)}</td></tr>"
         )
     done = [f"Opgeslagen: {saved}. Binnen een minuut staat het in de chat."] if saved else []
-    body = (
-        messages(done, "ok")
-        + f"<p><a href='{BASE}/faq/new'>Nieuwe vraag toevoegen</a></p>"
-        + "<table><caption class='muted'>Vragen en antwoorden van de organisatie</caption>"
+    overdue = (
+        [f"{late} kaarten moeten opnieuw gecontroleerd worden (datum voorbij)."] if late else []
+    )
+    head = (
         "<thead><tr><th scope='col'>Vraag</th><th scope='col'>Wet</th>"
         "<th scope='col'>Status</th><th scope='col'>Controleren voor</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
     )
-    return HTMLResponse(page("Veelgestelde vragen", body, user.name))
+    body = (
+        messages(done, "ok")
+        + messages(overdue, "warn")
+        + f"<p><a href='{BASE}/faq/new'>Nieuwe vraag toevoegen</a></p>"
+        + "<table><caption class='muted'>Goedgekeurde antwoorden van de organisatie</caption>"
+        f"{head}<tbody>{''.join(rows['approved'])}</tbody></table>"
+        + "<table><caption class='muted'>Wegwijs-bibliotheek (nog niet door jullie goedgekeurd)"
+        f"</caption>{head}<tbody>{''.join(rows['library'])}</tbody></table>"
+    )
+    return HTMLResponse(page("Antwoordkaarten", body, user.name))
 
 
 def faq_form_html(form: FaqForm, new: bool, problems: list[Problem]) -> str:
@@ -88,12 +99,25 @@ def faq_form_html(form: FaqForm, new: bool, problems: list[Problem]) -> str:
         f"<label for='law'>Wet</label><select id='law' name='law'>{laws}</select>"
         "<label for='sources'>Bronnen (één URL per regel)</label>"
         f"<textarea id='sources' name='sources' rows='3'>{esc(chr(10).join(form.sources))}"
-        "</textarea><label for='owner'>Eigenaar</label>"
+        "</textarea><label for='read_more_title'>Lees meer: titel van een leesbare pagina</label>"
+        f"<input id='read_more_title' name='read_more_title' value='{esc(form.read_more_title)}'"
+        " size='60'><label for='read_more_url'>Lees meer: adres (geen wettekst)</label>"
+        f"<input id='read_more_url' name='read_more_url' value='{esc(form.read_more_url)}'"
+        " size='60'><label for='legal'>Wetsartikelen (één per regel, bv. Wmo 2015 art. 2.3.2)"
+        f"</label><textarea id='legal' name='legal' rows='2'>{esc(chr(10).join(form.legal))}"
+        f"</textarea><input type='hidden' name='status' value='{esc(form.status)}'>"
+        "<label for='owner'>Eigenaar</label>"
         f"<input id='owner' name='owner' value='{esc(form.owner)}' required>"
         "<label for='review_by'>Controleren voor</label>"
         f"<input id='review_by' name='review_by' type='date' value='{esc(form.review_by)}'>"
         "<div><button type='submit'>Opslaan</button></div></form>"
     )
+    if not new and form.status != "approved":
+        body += (
+            "<p>Deze kaart komt uit de Wegwijs-bibliotheek. Klopt hij voor jullie organisatie?</p>"
+            f"<form method='post' action='{BASE}/faq/{esc(form.id)}/approve'>"
+            "<button type='submit'>Goedkeuren als antwoord van de organisatie</button></form>"
+        )
     if not new:
         body += (
             f"<p><a href='{BASE}/faq/{esc(form.id)}/preview'>Welke vragen passen hierbij?</a></p>"
@@ -109,7 +133,8 @@ def _label(problem: Problem) -> str:
 
 def _form(
     id: str, question: str, variants: str, answer: str, law: str, sources: str, owner: str,
-    review_by: str,
+    review_by: str, read_more_title: str = "", read_more_url: str = "", legal: str = "",
+    status: str = "approved",
 ) -> FaqForm:  # fmt: skip
     return FaqForm(
         id=id.strip(),
@@ -120,6 +145,10 @@ def _form(
         sources=sources.splitlines(),
         owner=owner,
         review_by=review_by,
+        read_more_title=read_more_title,
+        read_more_url=read_more_url,
+        legal=legal.splitlines(),
+        status=status if status in ("approved", "library") else "approved",
     )
 
 
@@ -148,7 +177,8 @@ def _existing(runtime: Runtime, entry_id: str) -> FaqForm:
 async def _save(user_name: str, form: FaqForm, new: bool) -> Response:
     runtime = get_runtime()
     if not new:
-        form.retired = _existing(runtime, form.id).retired
+        before = _existing(runtime, form.id)
+        form.retired, form.extra = before.retired, before.extra
     problems = save_form(runtime.settings.corpus_dir, form, date.today(), new=new)
     if any(p.severity == "error" for p in problems):
         title = "Nieuwe vraag" if new else "Vraag bewerken"
@@ -164,8 +194,12 @@ FormText = Annotated[str, Form()]
 async def faq_create(
     user: CurrentUser, id: FormText, question: FormText, answer: FormText, law: FormText,
     owner: FormText, variants: FormText = "", sources: FormText = "", review_by: FormText = "",
+    read_more_title: FormText = "", read_more_url: FormText = "", legal: FormText = "",
 ) -> Response:  # fmt: skip
-    form = _form(id, question, variants, answer, law, sources, owner, review_by)
+    form = _form(
+        id, question, variants, answer, law, sources, owner, review_by, read_more_title,
+        read_more_url, legal,
+    )  # fmt: skip
     return await _save(user.name, form, new=True)
 
 
@@ -173,9 +207,28 @@ async def faq_create(
 async def faq_update(
     user: CurrentUser, entry_id: str, question: FormText, answer: FormText, law: FormText,
     owner: FormText, variants: FormText = "", sources: FormText = "", review_by: FormText = "",
+    read_more_title: FormText = "", read_more_url: FormText = "", legal: FormText = "",
+    status: FormText = "approved",
 ) -> Response:  # fmt: skip
-    form = _form(entry_id, question, variants, answer, law, sources, owner, review_by)
+    form = _form(
+        entry_id, question, variants, answer, law, sources, owner, review_by, read_more_title,
+        read_more_url, legal, status,
+    )  # fmt: skip
     return await _save(user.name, form, new=False)
+
+
+@router.post(f"{BASE}/faq/{{entry_id}}/approve")
+async def faq_approve(user: CurrentUser, entry_id: str) -> Response:
+    """A library card becomes one of the organisation's approved answers (shown as such)."""
+    runtime = get_runtime()
+    form = _existing(runtime, entry_id)
+    form.status = "approved"
+    form.owner = user.name
+    problems = save_form(runtime.settings.corpus_dir, form, date.today())
+    if any(p.severity == "error" for p in problems):
+        html = page("Vraag bewerken", faq_form_html(form, False, problems), user.name)
+        return HTMLResponse(html, status_code=422)
+    return RedirectResponse(f"{BASE}/faq?saved={entry_id}", status_code=303)
 
 
 @router.post(f"{BASE}/faq/{{entry_id}}/retire")
@@ -197,14 +250,15 @@ async def faq_preview(user: CurrentUser, entry_id: str, q: str = "") -> HTMLResp
     stored = [e.question for e in runtime.container.conversations.exchanges()]
     questions = list(dict.fromkeys([q, *form.variants, *reversed(stored)]))
     questions = [x for x in questions if x.strip()][:PREVIEW_QUESTIONS]
-    strategy = runtime.container.faq_strategy
+    matcher = runtime.container.card_strategy.matcher
+    threshold = matcher.scorer.answer_threshold
 
     def rank() -> list[tuple[str, str, float]]:
         rows = []
         for question in questions:
-            best = strategy.best(question)
-            if best is not None:
-                rows.append((question, best.entry.id, best.score))
+            ranked = matcher.rank(question, limit=1)
+            if ranked:
+                rows.append((question, ranked[0].card.id, ranked[0].probability))
         return rows
 
     rows = await asyncio.to_thread(rank)
@@ -212,7 +266,7 @@ async def faq_preview(user: CurrentUser, entry_id: str, q: str = "") -> HTMLResp
     for question, matched, score in sorted(rows, key=lambda r: -r[2]):
         if matched != entry_id and question != q:
             continue
-        if matched == entry_id and score >= strategy.threshold:
+        if matched == entry_id and score >= threshold:
             verdict, css = "krijgt dit antwoord", "ok"
         elif matched == entry_id:
             verdict, css = "lijkt erop, maar te zwak", "warn"
@@ -222,7 +276,8 @@ async def faq_preview(user: CurrentUser, entry_id: str, q: str = "") -> HTMLResp
             f"<tr><td>{esc(question)}</td><td class='{css}'>{verdict}</td><td>{score:.3f}</td></tr>"
         )
     body = (
-        f"<p>Vraag: <strong>{esc(form.question)}</strong>. Drempel: {strategy.threshold:.2f}."
+        f"<p>Vraag: <strong>{esc(form.question)}</strong>. "
+        f"Drempel: {threshold:.2f} (kans dat de kaart past)."
         " De lijst toont de andere vraagvormen en vragen uit de chat (zonder persoonsgegevens)."
         f"</p><form method='get'><label for='q'>Probeer een vraag</label>"
         f"<input id='q' name='q' value='{esc(q)}' size='60'>"

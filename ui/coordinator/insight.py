@@ -104,7 +104,7 @@ def usage(exchanges: list[Exchange], days: int = 30, now: datetime | None = None
             for d in range(days)
         ],
         per_hour=[(f"{h:02d}", per_hour[h]) for h in range(24)],
-        strategies=[(s, answered[s]) for s in ("faq", "generative", "extractive", "none")],
+        strategies=[(s, answered[s]) for s in ("faq", "card", "generative", "extractive", "none")],
         crisis=sorted(crisis.items()),
         total=len(exchanges),
     )
