@@ -13,6 +13,8 @@ import statistics
 import time
 from typing import Any
 
+import numpy as np
+
 from assistant.base import AnswerRequest
 from assistant.matching import pieces
 from assistant.train_cards import load_labels
@@ -23,11 +25,7 @@ ROUNDS = 2
 
 
 def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = (len(ordered) - 1) * q / 100
-    low = int(index)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (index - low)
+    return float(np.percentile(values, q))  # linear interpolation between closest ranks
 
 
 def bench_cards(settings: Settings) -> dict[str, Any]:

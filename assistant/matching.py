@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -225,24 +225,8 @@ class CardMatcher:
         answer_keys = [
             ("card", card.id, text) for card, text in zip(live, card_texts(live), strict=True)
         ]
-        missing = [key for key in keys if key not in stored]
-        if missing:
-            fresh = embedder.embed_queries([text for _, _, text in missing])
-            stored.update(
-                {
-                    key: np.asarray(v, dtype=np.float32)
-                    for key, v in zip(missing, fresh, strict=True)
-                }
-            )
-        missing = [key for key in answer_keys if key not in stored]
-        if missing:
-            fresh = embedder.embed_passages([text for _, _, text in missing])
-            stored.update(
-                {
-                    key: np.asarray(v, dtype=np.float32)
-                    for key, v in zip(missing, fresh, strict=True)
-                }
-            )
+        _embed_missing(stored, keys, embedder.embed_queries)
+        _embed_missing(stored, answer_keys, embedder.embed_passages)
         vectors = np.stack([stored[key] for key in keys]) if keys else np.zeros((0, 1), np.float32)
         answers = (
             np.stack([stored[key] for key in answer_keys]) if live else np.zeros((0, 1), np.float32)
@@ -297,6 +281,19 @@ class CardMatcher:
                     texts[int(piece_index[row])],
                 )
         return sorted(best.values(), key=lambda r: -r.probability)[:limit]
+
+
+def _embed_missing(
+    stored: dict[tuple[str, str, str], np.ndarray],
+    keys: list[tuple[str, str, str]],
+    encode: Callable[[list[str]], np.ndarray],
+) -> None:
+    """Embed the (kind, card id, text) keys the store does not hold yet, into `stored`."""
+    missing = [key for key in keys if key not in stored]
+    if missing:
+        fresh = encode([text for _, _, text in missing])
+        for key, vector in zip(missing, fresh, strict=True):
+            stored[key] = np.asarray(vector, dtype=np.float32)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.matching import CardMatcher, decide
+from eval.guard_metrics import failed_targets as guard_failed_targets
 
 HELDOUT = Path(__file__).resolve().parent / "blind" / "cards_heldout_v1.jsonl"
 
@@ -123,9 +124,4 @@ def _misses(outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def failed_targets(report: dict[str, Any]) -> list[str]:
-    bad = []
-    for key, (op, target) in TARGETS.items():
-        value = report[key]
-        if (op == ">=" and value < target) or (op == "<=" and value > target):
-            bad.append(f"{key} {value} (doel {op} {target})")
-    return bad
+    return guard_failed_targets(report, TARGETS)

@@ -148,9 +148,12 @@ def guard_report(cases: Sequence[GuardCase], inspect: Callable[[str], Verdict]) 
     return report
 
 
-def failed_targets(report: dict[str, Any]) -> list[str]:
+def failed_targets(
+    report: dict[str, Any], targets: dict[str, tuple[str, float]] = TARGETS
+) -> list[str]:
+    """The targets a report misses (guard targets by default), one line each."""
     failures = []
-    for key, (op, bound) in TARGETS.items():
+    for key, (op, bound) in targets.items():
         value = float(report[key])
         ok = value >= bound if op == ">=" else value <= bound
         if not ok:

@@ -12,10 +12,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from assistant.base import AnswerRequest
 from assistant.matching import CardMatcher, Decision, Ranked, decide
+from assistant.strategies.no_answer import load_texts
 from wegwijs.domain import (
     Answer,
     Card,
@@ -38,10 +37,7 @@ LOCAL_LAWS = (Law.wmo, Law.jeugdwet)
 
 
 def load_card_texts(path: Path = TEXTS_PATH) -> dict[str, Any]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected a mapping of texts")
-    return data
+    return load_texts(path)
 
 
 class CardStrategy:
