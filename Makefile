@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 export WEGWIJS_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: install run serve ingest test test-fast lint format typecheck bench eval eval-guard eval-cards train-guards train-cards corpus-check clean
+.PHONY: install system-packages run serve ingest test test-fast lint format typecheck bench eval eval-guard eval-cards train-guards train-cards corpus-check clean
 
 install: $(STAMP)
 
@@ -21,6 +21,15 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m wegwijs.model_install
 	$(BIN)/python -m guardrails.pii.warmup
 	touch $(STAMP)
+
+# Debian packages the tests need (the browser tests drive Debian's Chromium: never a browser
+# download). Installed only when missing, with sudo when not root.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+system-packages:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "make: installing Debian's chromium (browser tests)"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
 run: install
 	$(BIN)/wegwijs ingest
@@ -35,7 +44,7 @@ ingest: install
 corpus-check: install
 	$(BIN)/wegwijs corpus check
 
-test: install
+test: install system-packages
 	$(BIN)/pytest -q
 
 test-fast: install

@@ -229,6 +229,7 @@ def test_placeholders_offsets_and_postcode4(redactor: DutchPiiRedactor) -> None:
         ("jan de vries is mijn vader en woont alleen", ["jan de vries"]),
         ("ik zorg voor fatma yilmaz", ["fatma yilmaz"]),
         ("haar buurvrouw anneke van den berg helpt", ["anneke van den berg"]),
+        ("mijn zoon pieter-jan de boer woont op kamers", ["pieter-jan de boer"]),
         ("bel haar op +44 7700 900123", ["7700 900123"]),
     ],
 )  # fmt: skip
@@ -247,6 +248,8 @@ def test_personal_data_people_type_without_capitals_or_formats(
         "roos in de tuin en een mooie dag",
         "mooie rozen in de tuin en een fijne dag",
         "de eigen bijdrage gaat naar het cak",
+        "mijn moeder gaat van de bank naar het bed",
+        "mijn vader zit in de rolstoel",
     ],
 )
 def test_lower_case_words_are_not_taken_for_names(redactor: DutchPiiRedactor, text: str) -> None:

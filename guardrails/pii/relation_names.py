@@ -65,8 +65,9 @@ class RelationNameRecognizer(EntityRecognizer):
         if not tokens or tokens[0].start() != position:
             return None
         first = tokens[0].group(0)
-        if first.casefold() in self._never or [first.capitalize()] not in self._first:
+        if first.casefold() in self._never:
             return None
+        known = self._is_first_name(first)
         end = tokens[0].end()
         # Particles then a surname, in the same phrase: "ria de bruijn", "gert van den berg".
         rest = tokens[1 : 2 + self._max_surname]
@@ -81,9 +82,17 @@ class RelationNameRecognizer(EntityRecognizer):
             common = surname.casefold() in self._never and index == 0
             if same_phrase and not common and [surname.capitalize()] in self._surname:
                 end = rest[index].end()
-        if need_surname and end == tokens[0].end():
+        if not known or (need_surname and end == tokens[0].end()):
             return None
         return tokens[0].start(), end
+
+    def _is_first_name(self, token: str) -> bool:
+        """In deduce's list, capitalised; a double name counts when each part is one
+        ("jan-willem", "anne-marie")."""
+        parts = token.split("-")
+        return all(
+            p.casefold() not in self._never and [p.capitalize()] in self._first for p in parts
+        )
 
     def _result(self, start: int, end: int) -> RecognizerResult:
         return RecognizerResult(
