@@ -18,7 +18,10 @@ from typing import Any
 from wegwijs.domain import Route, Verdict
 
 BLIND_DIR = Path(__file__).resolve().parent / "blind"
-BLIND_SET = BLIND_DIR / "guard_blind_v1.jsonl"
+BLIND_SET = BLIND_DIR / "guard_blind_v2.jsonl"  # v1 was looked at: it is training data now
+# Real-sounding carer questions (the held-out card messages), labelled by guard group: how
+# often an ordinary question gets the concern line or a wrong route. Never trained on.
+NAVIGATION_SET = BLIND_DIR / "guard_navigation_v1.jsonl"
 NAVIGATION = ("navigation", "navigation_medical")
 SCOPE = ("out_of_scope", "misuse")
 

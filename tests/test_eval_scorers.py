@@ -340,7 +340,7 @@ def test_thresholds_file_names_only_known_metrics() -> None:
     assert (
         t.minimum["crisis_contacts_rate"] == 1.0 and t.allowed_drop("crisis_contacts_rate") == 0.0
     )
-    assert t.minimum["crisis_recall"] == 0.87 and t.allowed_drop("crisis_recall") == 0.0
+    assert t.minimum["crisis_recall"] == 0.82 and t.allowed_drop("crisis_recall") == 0.0
     assert t.allowed_drop("pii_leak_rate") == 0.0 and "latency_ms_p95" not in t.maximum
 
 

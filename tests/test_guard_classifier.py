@@ -94,9 +94,9 @@ def test_rules_decide_kind_and_acute_and_defused_cues_become_a_concern() -> None
         rules.detect("hij komt met een mes op me af"), _scores(0.9, kind="violence")
     )
     assert classifier_only is not None and classifier_only.acute
-    defused = rules.detect("ik ben bang voor mijn broer en bang voor het gesprek bij de gemeente")
+    defused = rules.detect("ik zie geen uitweg meer met al die formulieren van de gemeente")
     assert LEVELS.crisis(defused, None) is None
-    assert LEVELS.concern(defused, None) == (True, CrisisKind.violence)
+    assert LEVELS.concern(defused, None) == (True, CrisisKind.suicide)
 
 
 # ---- rules generalise -----------------------------------------------------------------------
@@ -119,7 +119,10 @@ def test_every_rule_pattern_matches_at_least_three_training_cases(
     rules_file: Path, positive: set[str]
 ) -> None:
     data = _training_sentences()
-    negative = {group for group, _ in data} - positive
+    # A role play that asks for a dose (misuse) is also a medical question: neither side.
+    negative = (
+        {group for group, _ in data} - positive - ({"misuse"} if "medical" in positive else set())
+    )
     weak = []
     for rule in RuleSet.from_yaml(rules_file).rules:
         for number, pattern in enumerate(rule.patterns):

@@ -57,8 +57,10 @@ class GuardClassifier:
     def score(self, text: str) -> GuardScores:
         segments = self.segments(text)
         several = segments.units > 1  # one sentence: the message is its only segment
-        vectors = self.embedder.embed_queries([text, *segments.texts] if several else [text])
-        whole, parts = vectors[:1], vectors[1:]
+        # Two encoder calls, not one: in one batch every short sentence would be padded to the
+        # whole message's length (measured: p95 196 ms in one batch, 145 ms in two).
+        whole = self.embedder.embed_queries([text])
+        parts = self.embedder.embed_queries(list(segments.texts)) if several else whole[:0]
         grams = self._ngrams.transform([text])
         e5, ngrams = self.heads.e5, self.heads.ngrams
 

@@ -5,8 +5,9 @@ floats written with 7 significant digits, keys sorted. Running it twice on the s
 model gives the same weights.json byte for byte (tests/test_guard_classifier.py checks it).
 
 Data: guardrails/classifier/data/*.jsonl ({"text", "group", "kind"}) plus the project's
-older labelled datasets in eval/datasets (mapped to groups below). The frozen blind test set
-in eval/blind/ is never read here.
+older labelled datasets in eval/datasets (mapped to groups below). The frozen sets in
+eval/blind/ are never read here; data/blind_v1_spent.jsonl is the first blind set, copied in
+after it was scored and looked at (eval/blind/README.md).
 """
 
 from __future__ import annotations
@@ -251,6 +252,52 @@ NAV = ("navigation", "navigation_medical")
 CARE = ("crisis", "near_miss", "distress", "medical", *NAV)
 
 
+# The crisis card: at most this share of near misses and of navigation questions get it
+# (cross-validated). Loosening them to 4.5% and 1.5% was tried after the twin pairs made near
+# misses harder: short plain questions ("mijn moeder slaapt slecht") then got the crisis card.
+CRISIS_ON_NEAR_MISS = 0.03
+CRISIS_ON_NAVIGATION = 0.005
+
+# The concern line: the three ways in (whole-message crisis score, the riskiest sentence or
+# window, distress) are chosen together, as the thresholds that give the most crisis messages
+# human contacts while at most NAV_CONCERN of the navigation messages get the line and at least
+# DISTRESS_RECALL of the distress messages do (cross-validated). Chosen one by one at 4% each,
+# the three false-alarm rates added up on the long, tired carer stories (README).
+NAV_CONCERN = 0.10
+DISTRESS_RECALL = 0.90
+CONCERN_GRID = np.round(np.arange(0.05, 0.6, 0.01), 3)
+WINDOW_GRID = np.round(np.arange(0.30, 0.995, 0.01), 3)
+DISTRESS_GRID = (0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
+
+
+def concern_thresholds(
+    scores: Sequence[dict[str, Any]], examples: Sequence[Example]
+) -> tuple[float, float, float]:
+    groups = np.array([e.group for e in examples])
+    navigation, crisis, distressed = (
+        np.isin(groups, NAV),
+        groups == "crisis",
+        groups == "distress",
+    )
+    by = {k: np.array([s[k] for s in scores]) for k in ("crisis", "window", "distress")}
+    best: tuple[float, float, float, float, float] | None = None  # contacts, -nav, thresholds
+    for td in DISTRESS_GRID:
+        line_d = by["distress"] >= td
+        for tc in CONCERN_GRID:
+            line_dc = line_d | (by["crisis"] >= tc)
+            for tw in WINDOW_GRID:
+                line = line_dc | (by["window"] >= tw)
+                nav = float(line[navigation].mean())
+                if nav > NAV_CONCERN or float(line[distressed].mean()) < DISTRESS_RECALL:
+                    continue
+                candidate = (float(line[crisis].mean()), -nav, float(tc), float(tw), float(td))
+                if best is None or candidate[:2] > best[:2]:
+                    best = candidate
+    if best is None:  # no combination within the bounds: the strictest grid point
+        return float(CONCERN_GRID[-1]), float(WINDOW_GRID[-1]), float(DISTRESS_GRID[-1])
+    return best[2], best[3], best[4]
+
+
 def choose_thresholds(
     scores: Sequence[dict[str, Any]], examples: Sequence[Example]
 ) -> dict[str, float]:
@@ -258,14 +305,17 @@ def choose_thresholds(
         return rate(scores, examples, groups, key, t)
 
     crisis = lowest_threshold_with(
-        lambda t: r(("near_miss",), "crisis", t) <= 0.03 and r(NAV, "crisis", t) <= 0.005
+        lambda t: (
+            r(("near_miss",), "crisis", t) <= CRISIS_ON_NEAR_MISS
+            and r(NAV, "crisis", t) <= CRISIS_ON_NAVIGATION
+        )
     )
-    concern = lowest_threshold_with(lambda t: r(NAV, "crisis", t) <= 0.04)
+    concern, window, distress = concern_thresholds(scores, examples)
     return {
         "crisis": crisis,
         "concern": min(concern, crisis),
-        "window": lowest_threshold_with(lambda t: r(NAV, "window", t) <= 0.04),
-        "distress": lowest_threshold_with(lambda t: r(NAV, "distress", t) <= 0.04),
+        "window": window,
+        "distress": distress,
         "medical": lowest_threshold_with(
             lambda t: r((*NAV, "near_miss", "distress"), "medical", t) <= 0.02
         ),
@@ -320,10 +370,18 @@ def cross_validated_report(
 
     crisis_rows = [(s, e) for s, e in zip(scores, examples, strict=True) if e.group == "crisis"]
     navigation = [s for s, e in zip(scores, examples, strict=True) if e.group in NAV]
-    concern = [s["crisis"] >= t["concern"] or s["distress"] >= t["distress"] for s in navigation]
+
+    def line(s: dict[str, Any]) -> bool:
+        return (
+            s["crisis"] >= t["concern"]
+            or s["window"] >= t["window"]
+            or s["distress"] >= t["distress"]
+        )
+
+    concern = [line(s) for s in navigation]
     return {
         "crisis_recall": r(("crisis",), "crisis", t["crisis"]),
-        "crisis_contacts": r(("crisis",), "crisis", t["concern"]),
+        "crisis_contacts": round(float(np.mean([line(s) for s, _ in crisis_rows])), 4),
         "crisis_on_near_miss": r(("near_miss",), "crisis", t["crisis"]),
         "crisis_kind_accuracy": round(
             float(np.mean([s["kind"] == e.kind for s, e in crisis_rows])), 4
