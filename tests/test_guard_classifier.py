@@ -12,7 +12,13 @@ import pytest
 
 from guardrails.classifier import WEIGHTS_FILE, GuardScores, Heads
 from guardrails.classifier.segments import WORD_BUDGET, segment, units
-from guardrails.classifier.train import HEAD_GROUPS, data_digest, load_examples
+from guardrails.classifier.train import (
+    HEAD_GROUPS,
+    Example,
+    concern_thresholds,
+    data_digest,
+    load_examples,
+)
 from guardrails.crisis import CrisisDetector
 from guardrails.crisis.detector import RULES_FILE as CRISIS_RULES
 from guardrails.levels import Levels
@@ -97,6 +103,37 @@ def test_rules_decide_kind_and_acute_and_defused_cues_become_a_concern() -> None
     defused = rules.detect("ik zie geen uitweg meer met al die formulieren van de gemeente")
     assert LEVELS.crisis(defused, None) is None
     assert LEVELS.concern(defused, None) == (True, CrisisKind.suicide)
+
+
+def test_concern_thresholds_are_chosen_together_within_the_bounds() -> None:
+    """Twenty navigation messages, of which two have a risky-sounding sentence (window 0.9) and
+    one a high whole-message score; five crises, one of them only visible in a window; two
+    distress messages. The best choice within <= 10% navigation and >= 90% distress catches
+    every crisis; thresholds chosen one by one at a fixed rate each could not."""
+
+    def case(group: str, crisis: float, window: float, distress: float) -> tuple:
+        return Example("", group, "suicide" if group == "crisis" else None, ""), {
+            "crisis": crisis,
+            "window": window,
+            "distress": distress,
+        }
+
+    cases = [case("navigation", 0.02, 0.1, 0.05) for _ in range(17)]
+    cases += [case("navigation", 0.02, 0.9, 0.05), case("navigation", 0.02, 0.9, 0.05)]
+    cases += [case("navigation", 0.5, 0.1, 0.05)]
+    cases += [case("crisis", 0.8, 0.9, 0.3) for _ in range(4)]
+    cases += [case("crisis", 0.1, 0.97, 0.1)]  # the cue is buried: only a window sees it
+    cases += [case("distress", 0.1, 0.1, 0.6), case("distress", 0.1, 0.1, 0.45)]
+    examples, scores = [c[0] for c in cases], [c[1] for c in cases]
+    tc, tw, td = concern_thresholds(scores, examples)
+    line = [s["crisis"] >= tc or s["window"] >= tw or s["distress"] >= td for s in scores]
+    by_group = {
+        g: [flag for flag, e in zip(line, examples, strict=True) if e.group == g]
+        for g in ("navigation", "crisis", "distress")
+    }
+    assert sum(by_group["navigation"]) / 20 <= 0.10
+    assert all(by_group["distress"]) and all(by_group["crisis"])
+    assert 0.9 < tw <= 0.97 and td <= 0.45
 
 
 # ---- rules generalise -----------------------------------------------------------------------
