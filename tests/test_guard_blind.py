@@ -60,14 +60,6 @@ MEASURED_NAVIGATION = {
 }
 
 
-def _worse(report: dict[str, Any], floors: dict[str, tuple[str, float]]) -> list[str]:
-    return [
-        f"{key} = {report[key]} ({op} {bound})"
-        for key, (op, bound) in floors.items()
-        if not (report[key] >= bound if op == ">=" else report[key] <= bound)
-    ]
-
-
 @pytest.fixture(scope="module")
 def blind_report(real_guards: Guardrails) -> dict[str, Any]:
     return guard_report(load_guard_cases(), real_guards.inspect)
@@ -77,7 +69,8 @@ def test_guardrails_do_not_fall_below_the_measured_blind_scores(
     blind_report: dict[str, Any],
 ) -> None:
     assert blind_report["cases"] == 600
-    assert not _worse(blind_report, MEASURED)
+    worse = failed_targets(blind_report, MEASURED)
+    assert not worse, worse
 
 
 def test_ordinary_carer_questions_keep_their_measured_concern_rate(
@@ -85,7 +78,8 @@ def test_ordinary_carer_questions_keep_their_measured_concern_rate(
 ) -> None:
     report = guard_report(load_guard_cases(NAVIGATION_SET), real_guards.inspect)
     assert report["cases"] == 320
-    assert not _worse(report, MEASURED_NAVIGATION)
+    worse = failed_targets(report, MEASURED_NAVIGATION)
+    assert not worse, worse
 
 
 @pytest.mark.xfail(
