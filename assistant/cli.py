@@ -62,9 +62,12 @@ def open_container() -> Container:
         raise typer.Exit(2) from None
     except ValueError:  # collection does not exist yet
         count = 0
-    if count == 0:
-        typer.echo("De zoekindex is leeg. Draai eerst `wegwijs ingest`.", err=True)
-        raise typer.Exit(2)
+    if count == 0:  # the safety replies need no index: warn, and answer what can be answered
+        typer.echo(
+            "Let op: de zoekindex is leeg. Draai eerst `wegwijs ingest`; tot dan werken "
+            "alleen de veiligheidsantwoorden.",
+            err=True,
+        )
     return container
 
 

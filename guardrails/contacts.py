@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import yaml
 
-from wegwijs.contacts import load_contacts
+from wegwijs.contacts import LAST_RESORT_CONTACTS, ContactsError, load_contacts
 from wegwijs.domain import Contact
 
 ROUTING_FILE = Path(__file__).parent / "crisis" / "routing.yaml"
 NATIONAL_CONTACTS = Path(__file__).parent / "data" / "national_contacts.yaml"
 CRISIS_SITUATIONS = ("suicide", "violence", "emergency")
 _HOURS = re.compile(r"(\d{1,2})[:.](\d{2})\s*(?:-|–|tot)\s*(\d{1,2})[:.](\d{2})")
+log = logging.getLogger(__name__)
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 Clock = Callable[[], datetime]
 
@@ -25,17 +28,43 @@ def amsterdam_now() -> datetime:
     return datetime.now(AMSTERDAM)
 
 
-def load_crisis_contacts(path: Path) -> list[Contact]:
-    """Contacts from corpus/contacts.yaml, topped up with the national lines it lacks."""
-    contacts = load_contacts(path) if path.exists() else []
+@dataclass(frozen=True)
+class CrisisContacts:
+    """The contacts a crisis reply may use, and what went wrong loading them (None: nothing)."""
+
+    contacts: list[Contact]
+    problem: str | None = None
+
+
+def crisis_contacts(path: Path) -> CrisisContacts:
+    """Contacts from corpus/contacts.yaml, topped up with the national lines it lacks.
+
+    Never raises: a missing or broken file means the national lines (said in the log and on
+    /readyz); if those cannot be read either, the lines built into the code."""
+    problem = None
+    try:
+        contacts = load_contacts(path) if path.exists() else []
+    except ContactsError as error:
+        problem = f"{error}; using the national crisis lines"
+        log.error("contacts: %s", problem)
+        contacts = []
     covered = {s for c in contacts if c.phones for s in c.situations}
     missing = [s for s in CRISIS_SITUATIONS if s not in covered]
     if missing:
         known = {c.id for c in contacts}
-        for extra in load_contacts(NATIONAL_CONTACTS):
+        try:
+            national = load_contacts(NATIONAL_CONTACTS)
+        except ContactsError as error:  # a broken install: the lines in the code still work
+            log.error("contacts: %s; using the built-in crisis lines", error)
+            national = list(LAST_RESORT_CONTACTS)
+        for extra in national:
             if extra.id not in known and set(extra.situations) & set(missing):
                 contacts.append(extra)
-    return sorted(contacts, key=lambda c: c.priority)
+    return CrisisContacts(sorted(contacts, key=lambda c: c.priority), problem)
+
+
+def load_crisis_contacts(path: Path) -> list[Contact]:
+    return crisis_contacts(path).contacts
 
 
 def is_open(contact: Contact, now: datetime) -> bool:

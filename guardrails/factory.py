@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from guardrails.contacts import load_crisis_contacts
+from guardrails.contacts import crisis_contacts
 from guardrails.inspector import Guardrails
 from wegwijs.config import Settings
 from wegwijs.embedding import Embedder, SentenceTransformerEmbedder
@@ -12,8 +12,10 @@ def build_guardrails(settings: Settings, embedder: Embedder | None) -> Guardrail
     """The real PII redactor, crisis contacts from corpus/contacts.yaml, optional embedder."""
     from guardrails.pii import DutchPiiRedactor  # heavy import (presidio, deduce): only here
 
-    contacts = load_crisis_contacts(settings.corpus_dir / "contacts.yaml")
-    return Guardrails(settings, DutchPiiRedactor(), embedder, contacts)
+    loaded = crisis_contacts(settings.corpus_dir / "contacts.yaml")
+    guardrails = Guardrails(settings, DutchPiiRedactor(), embedder, loaded.contacts)
+    guardrails.contacts_problem = loaded.problem
+    return guardrails
 
 
 GUARD_MAX_TOKENS = 128  # segments are sentences and short windows

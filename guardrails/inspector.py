@@ -58,6 +58,7 @@ class Guardrails:
         self.injection = InjectionDetector.from_files()
         self.pii = pii
         self.replies = ReplyBuilder(contacts, settings.organisation, clock)
+        self.contacts_problem: str | None = None  # set when contacts.yaml could not be used
         self.output = OutputCheck(
             pii,
             MedicalAdviceDetector.for_answers(),

@@ -25,8 +25,16 @@ PHONE = re.compile(r"^\+?[0-9][0-9 \-]{2,15}$")
 
 
 def parse_providers_csv(text: str, rel: str) -> tuple[list[Provider], list[Problem]]:
-    """Validate every row; rows with errors are reported and left out."""
-    reader = csv.DictReader(io.StringIO(text))
+    """Validate every row; rows with errors are reported and left out. A file the csv module
+    cannot read at all is one problem, never an exception."""
+    try:
+        return _parse_providers_csv(text, rel)
+    except csv.Error as exc:
+        return [], [error(rel, 1, f"geen geldige CSV ({exc})")]
+
+
+def _parse_providers_csv(text: str, rel: str) -> tuple[list[Provider], list[Problem]]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         return [], [error(rel, 1, f"kolommen ontbreken: {', '.join(missing)}")]

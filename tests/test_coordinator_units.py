@@ -18,7 +18,7 @@ from ui.coordinator.users import User, UserStore
 from ui.data_layer import WegwijsDataLayer
 from ui.runtime import Runtime
 from wegwijs.config import Settings, StoreSettings
-from wegwijs.conversations import Exchange, SqlConversationStore
+from wegwijs.conversations import Exchange, MemoryConversationStore, SqlConversationStore
 from wegwijs.conversations import Feedback as StoredFeedback
 from wegwijs.domain import CrisisKind, Route, Verdict
 
@@ -113,11 +113,7 @@ def test_unanswered_questions_are_grouped_with_reasons() -> None:
 
 
 def test_data_layer_stores_redacted_feedback_for_linked_messages_only() -> None:
-    stored: list[StoredFeedback] = []
-
-    class Store:
-        def add_feedback(self, feedback: StoredFeedback) -> None:
-            stored.append(feedback)
+    store = MemoryConversationStore()
 
     def inspect(text: str) -> Verdict:
         redacted = text.replace("0612345678", "[TELEFOON]")
@@ -125,9 +121,10 @@ def test_data_layer_stores_redacted_feedback_for_linked_messages_only() -> None:
             return Verdict(Route.crisis, redacted, crisis_kind=CrisisKind.suicide)
         return Verdict(Route.answer, redacted, concern="zo moe" in text)
 
-    layer = WegwijsDataLayer(Store, inspect)  # type: ignore[arg-type]
-    layer.link("msg-1", "exchange-1")
+    layer = WegwijsDataLayer(lambda: store, inspect)
+    asyncio.run(layer.link("msg-1", "exchange-1"))
     asyncio.run(layer.upsert_feedback(Feedback(forId="msg-1", value=0, comment="bel 0612345678")))
+    stored = store.feedback()
     assert stored == [StoredFeedback("exchange-1", 0, "bel [TELEFOON]", stored[0].created_at)]
     # Nobody replies to a comment: a crisis or concern in it is marked for the coordinator.
     for comment, mark in [
@@ -135,7 +132,9 @@ def test_data_layer_stores_redacted_feedback_for_linked_messages_only() -> None:
         ("ik ben zo moe", "[crisissignaal: zorgen] "),
     ]:
         asyncio.run(layer.upsert_feedback(Feedback(forId="msg-1", value=0, comment=comment)))
-        assert stored[-1].comment == mark + comment.replace("0612345678", "[TELEFOON]")
+        stored = store.feedback()  # one per answer: the last one replaced the earlier
+        assert len(stored) == 1
+        assert stored[0].comment == mark + comment.replace("0612345678", "[TELEFOON]")
     with pytest.raises(ValueError):
         asyncio.run(layer.upsert_feedback(Feedback(forId="unknown", value=1)))
     assert asyncio.run(layer.get_thread("t")) is None  # nothing else is kept
@@ -189,3 +188,22 @@ def test_library_card_keeps_its_facets_when_edited_and_can_be_approved(tmp_path:
     text = (folder / "wmo-test.yaml").read_text(encoding="utf-8")
     assert "status: approved" in text and "ouder" in text and "topic: huishouden" in text
     assert not (tmp_path / "faq" / "wmo-test.yaml").exists()  # edited where it lives
+
+
+def test_feedback_through_one_replica_finds_the_answer_made_by_another(tmp_path: Path) -> None:
+    """Issue 11: the message-to-exchange links lived in one process's memory, so with two app
+    replicas the feedback landed on the one that never made the answer and was lost."""
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    replica_a, replica_b = SqlConversationStore(url), SqlConversationStore(url)
+
+    def inspect(text: str) -> Verdict:
+        return Verdict(Route.answer, text)
+
+    exchange = Exchange("c", "Wat is respijtzorg?", "antwoord", "answer", "card")
+    replica_a.record(exchange)
+    asyncio.run(WegwijsDataLayer(lambda: replica_a, inspect).link("msg-9", exchange.id))
+    layer_b = WegwijsDataLayer(lambda: replica_b, inspect)
+    asyncio.run(layer_b.upsert_feedback(Feedback(forId="msg-9", value=0, comment="te vaag")))
+    assert [(f.exchange_id, f.value, f.comment) for f in replica_a.feedback()] == [
+        (exchange.id, 0, "te vaag")
+    ]

@@ -6,6 +6,7 @@ touch the repository). Screenshots go to test-artifacts/ (git-ignored).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import socket
@@ -13,7 +14,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +43,7 @@ ARGS = [
 USER, PASSWORD = "coordinator-test", "een-lang-wachtwoord"
 FAQ_ID = "faq-aftrek-zorgkosten"
 FAQ_QUESTION = "Kan ik zorgkosten aftrekken bij de belasting?"
+MESSAGES_PER_MINUTE = 30  # well above what the browser tests send; the flood test goes over it
 
 
 @dataclass
@@ -93,6 +97,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "WEGWIJS_UI__PORT": str(port),
         "WEGWIJS_VECTOR_STORE__MODE": "local",
         "WEGWIJS_STORE__DATABASE_URL": "",
+        "WEGWIJS_UI__MESSAGES_PER_MINUTE": str(MESSAGES_PER_MINUTE),
     }
     create = [sys.executable, "-m", "wegwijs.cli", "user"]
     subprocess.run(
@@ -276,3 +281,81 @@ def test_bedoel_je_choice_then_the_local_contact_for_the_place(page: Page, serve
     expect(local).to_be_visible(timeout=60_000)
     expect(page.get_by_text("14 0168").last).to_be_visible()
     shot(page, "local-contact")
+
+
+class SocketClient:
+    """A bare Socket.IO client speaking Chainlit's protocol, as a script (not a browser) would."""
+
+    def __init__(self, url: str) -> None:
+        import socketio
+
+        self.url = url
+        self.thread = str(uuid.uuid4())
+        self.sio = socketio.AsyncClient()
+        self.texts: list[str] = []
+        for event in ("new_message", "update_message"):
+            self.sio.on(event, self._record)
+
+    async def _record(self, step: dict[str, object]) -> None:
+        if step.get("type") == "assistant_message" and step.get("output"):
+            self.texts.append(str(step["output"]))
+
+    async def connect(self) -> None:
+        auth = {"sessionId": str(uuid.uuid4()), "clientType": "webapp", "threadId": self.thread}
+        await self.sio.connect(
+            self.url, socketio_path="/ws/socket.io", auth=auth, transports=["websocket"]
+        )
+        await self.sio.emit("connection_successful")
+        await self.wait_for(lambda: any("computerprogramma" in t for t in self.texts))
+
+    def message(self, content: str) -> dict[str, object]:
+        step = {
+            "id": str(uuid.uuid4()),
+            "threadId": self.thread,
+            "name": "User",
+            "type": "user_message",
+            "output": content,
+            "createdAt": "2026-12-01T00:00:00Z",
+        }
+        return {"message": step, "fileReferences": []}
+
+    async def wait_for(self, condition: object, seconds: float = 60) -> None:
+        deadline = time.monotonic() + seconds
+        while not condition():  # type: ignore[operator]
+            assert time.monotonic() < deadline, self.texts[-5:]
+            await asyncio.sleep(0.1)
+
+
+def test_a_script_gets_one_answer_at_a_time_no_edits_and_is_slowed_down(server: Server) -> None:
+    """Issue 12: one socket could queue 40 messages, and `edit_message` was accepted although
+    editing is switched off. Runs last: it uses up this address's message budget."""
+    busy = "Ik ben nog bezig met je vorige vraag"
+    slow = "Je stuurt veel berichten kort na elkaar"
+
+    async def run() -> None:
+        client = SocketClient(server.url)
+        await client.connect()
+        first = client.message(FAQ_QUESTION)
+        await client.sio.emit("client_message", first)
+        for _ in range(3):
+            await client.sio.emit("client_message", client.message("Wat is respijtzorg?"))
+        await client.wait_for(lambda: sum(busy in t for t in client.texts) >= 3)
+        await client.wait_for(lambda: any("Goedgekeurd antwoord" in t for t in client.texts))
+
+        before = len(client.texts)
+        edited = {"message": {**first["message"], "output": "Ik wil niet meer leven"}}  # type: ignore[dict-item]
+        await client.sio.emit("edit_message", edited)
+        await client.sio.emit("client_message", client.message(FAQ_QUESTION))
+        await client.wait_for(lambda: any("Goedgekeurd" in t for t in client.texts[before:]))
+        await asyncio.sleep(2)
+        after = client.texts[before:]
+        assert not any("heel zwaar" in t for t in after), after  # no crisis reply to the edit
+
+        for _ in range(MESSAGES_PER_MINUTE + 5):
+            await client.sio.emit("client_message", client.message("Wat is respijtzorg?"))
+        await client.wait_for(lambda: any(slow in t for t in client.texts))
+        await client.sio.disconnect()
+
+    # Playwright's sync API keeps an event loop running in this thread: run ours in another.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, run()).result()

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import uuid
+from functools import cache
 from typing import Any
 
 import chainlit as cl
 from chainlit.config import config as chainlit_config
 from chainlit.data.base import BaseDataLayer
+from chainlit.server import sio
 
 from assistant.base import Turn
+from ui.origins import socket_origin_check
+from ui.ratelimit import SlidingWindowLimit, client_address
 from ui.render import (
     actions_for,
     concern_card_props,
@@ -19,8 +26,10 @@ from ui.render import (
 from ui.runtime import get_runtime
 from ui.texts import text
 from wegwijs.chat import ChatResult
+from wegwijs.contacts import LAST_RESORT_TEXT
 from wegwijs.domain import Route
 
+log = logging.getLogger("wegwijs.ui")
 HISTORY_TURNS = 6
 
 
@@ -31,6 +40,7 @@ def apply_embed_allowlist(origins: list[str]) -> None:
     """
     if origins:
         chainlit_config.project.allow_origins[:] = [o.rstrip("/") for o in origins]
+        sio.eio.cors_allowed_origins = socket_origin_check(origins)  # the websocket too
 
 
 apply_embed_allowlist(get_runtime().settings.ui.embed_allowlist)
@@ -65,12 +75,57 @@ async def starters(user: Any = None, language: str | None = None) -> list[cl.Sta
 async def start() -> None:
     cl.user_session.set("history", [])
     cl.user_session.set("postcode4", None)
-    await cl.Message(content=text("welcome")).send()
+    # Our own id for the stored exchanges: the client's thread id is never stored.
+    cl.user_session.set("conversation_id", uuid.uuid4().hex)
+    erase = cl.Action(name="erase", payload={}, label=text("erase_button"))
+    await cl.Message(content=text("welcome"), actions=[erase]).send()
+
+
+@cl.action_callback("erase")
+async def on_erase(action: cl.Action) -> None:
+    """The visitor wipes what was stored of this conversation; what follows is a new one."""
+    conversation_id = cl.user_session.get("conversation_id") or ""
+    store = get_runtime().container.conversations
+    await asyncio.to_thread(store.erase, conversation_id)
+    cl.user_session.set("conversation_id", uuid.uuid4().hex)
+    cl.user_session.set("history", [])
+    await cl.Message(content=text("erased")).send()
 
 
 @cl.on_message
 async def on_message(message: cl.Message) -> None:
-    await answer_message(message.content)
+    await answer_guarded(message.content)
+
+
+@sio.on("edit_message")  # replaces Chainlit's: editing is switched off
+async def refuse_edit(sid: str, payload: Any) -> None:
+    log.info("edit_message refused (editing is switched off)")
+
+
+@cache
+def message_limit() -> SlidingWindowLimit:
+    return SlidingWindowLimit(get_runtime().settings.ui.messages_per_minute)
+
+
+async def answer_guarded(content: str, card_id: str | None = None) -> None:
+    """One message at a time per session, a per-address rate limit, and never a silent chat:
+    any fault gives the Dutch last-resort text with the crisis lines (never an error text)."""
+    header = get_runtime().settings.ui.client_ip_header
+    if not message_limit().allow(client_address(cl.context.session.environ, header)):
+        await cl.Message(content=text("slow_down")).send()  # every message counts
+        return
+    if cl.user_session.get("busy"):
+        await cl.Message(content=text("busy")).send()
+        return
+    cl.user_session.set("busy", True)
+    try:
+        await answer_message(content, card_id)
+    except Exception as exc:  # noqa: BLE001 - no traceback: it could hold the raw text
+        log.error("message failed (%s); last-resort reply", type(exc).__name__)
+        await cl.Message(content=LAST_RESORT_TEXT).send()
+    finally:
+        cl.user_session.set("busy", False)
+        cl.chat_context.clear()  # the raw messages are not kept in memory between messages
 
 
 @cl.action_callback("card")
@@ -79,7 +134,7 @@ async def on_card(action: cl.Action) -> None:
     await cl.Message(
         content=str(action.payload.get("label", "")), author="Jij", type="user_message"
     ).send()
-    await answer_message(str(action.payload.get("label", "")), card_id=str(action.payload["id"]))
+    await answer_guarded(str(action.payload.get("label", "")), card_id=str(action.payload["id"]))
 
 
 @cl.action_callback("place")
@@ -87,7 +142,7 @@ async def on_place(action: cl.Action) -> None:
     """Ask for the postcode or town, then show the same card with the local next step."""
     reply = await cl.AskUserMessage(content=text("ask_place"), timeout=600).send()
     if reply and reply.get("output"):
-        await answer_message(str(reply["output"]), card_id=str(action.payload.get("card") or ""))
+        await answer_guarded(str(reply["output"]), card_id=str(action.payload.get("card") or ""))
 
 
 async def answer_message(content: str, card_id: str | None = None) -> None:
@@ -99,7 +154,7 @@ async def answer_message(content: str, card_id: str | None = None) -> None:
         content,
         postcode4=cl.user_session.get("postcode4"),
         history=tuple(history[-HISTORY_TURNS:]),
-        conversation_id=cl.context.session.thread_id,
+        conversation_id=cl.user_session.get("conversation_id") or "",
         card_id=card_id or None,
     ):
         if isinstance(event, ChatResult):
@@ -124,6 +179,6 @@ async def answer_message(content: str, card_id: str | None = None) -> None:
     # The widget may attach feedback to the message or to the run step around it.
     run = cl.context.current_step
     for step_id in {reply.id, reply.parent_id, run.id if run else None} - {None}:
-        get_runtime().data_layer.link(str(step_id), result.exchange_id)
+        await get_runtime().data_layer.link(str(step_id), result.exchange_id)
     history += [Turn("user", result.redacted_question), Turn("assistant", answer.answer)]
     cl.user_session.set("history", history)

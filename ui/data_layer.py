@@ -8,9 +8,9 @@ only links a widget message to that exchange and writes the feedback to our Conv
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +22,6 @@ from wegwijs.conversations import Feedback as StoredFeedback
 from wegwijs.domain import Route, Verdict
 
 log = logging.getLogger("wegwijs.ui")
-MAX_LINKS = 10_000  # message id -> exchange id; the oldest links are dropped first
 CRISIS_SIGNAL = "[crisissignaal: {kind}] "  # marks a comment on the coordinator's insight page
 
 
@@ -42,34 +41,29 @@ class WegwijsDataLayer(BaseDataLayer):
     ) -> None:
         self._store = store
         self._inspect = inspect
-        self._links: OrderedDict[str, str] = OrderedDict()
 
-    def link(self, message_id: str, exchange_id: str) -> None:
-        """Remember which stored exchange a widget message shows."""
-        self._links[message_id] = exchange_id
-        while len(self._links) > MAX_LINKS:
-            self._links.popitem(last=False)
-
-    def exchange_for(self, message_id: str) -> str | None:
-        return self._links.get(message_id)
+    async def link(self, message_id: str, exchange_id: str) -> None:
+        """Remember which stored exchange a widget message shows (in the store, so every app
+        replica finds it)."""
+        try:
+            await asyncio.to_thread(self._store().link, message_id, exchange_id)
+        except Exception:  # a database outage costs the feedback link, never the reply
+            log.exception("conversation store unavailable; feedback link not stored")
 
     async def upsert_feedback(self, feedback: Feedback) -> str:
-        exchange_id = self._links.get(feedback.forId)
+        exchange_id = await asyncio.to_thread(self._store().exchange_for, feedback.forId)
         if exchange_id is None:
-            log.warning(
-                "feedback for an unknown message %s (%d known)", feedback.forId, len(self._links)
-            )
+            log.warning("feedback for an unknown message")
             raise ValueError("onbekend bericht: feedback kan niet worden opgeslagen")
         comment = ""
         if feedback.comment:
-            verdict = self._inspect(feedback.comment)
+            verdict = await asyncio.to_thread(self._inspect, feedback.comment)
             comment = comment_for_store(verdict)
             if comment.startswith("[crisissignaal"):
                 kind = verdict.crisis_kind.value if verdict.crisis_kind else "zorgen"
                 log.warning("crisis signal in a feedback comment: kind=%s", kind)
-        self._store().add_feedback(
-            StoredFeedback(exchange_id=exchange_id, value=int(feedback.value), comment=comment)
-        )
+        stored = StoredFeedback(exchange_id=exchange_id, value=int(feedback.value), comment=comment)
+        await asyncio.to_thread(self._store().add_feedback, stored)  # replaces an earlier one
         return feedback.id or uuid.uuid4().hex
 
     async def delete_feedback(self, feedback_id: str) -> bool:

@@ -27,6 +27,8 @@ def install() -> None:
     before = len(app.router.routes)
     app.add_api_route(INGEST_PATH, admin_ingest, methods=["POST"])
     app.add_api_route("/wegwijs/privacy", privacy_page, methods=["GET"])
+    app.add_api_route("/healthz", healthz, methods=["GET"])
+    app.add_api_route("/readyz", readyz, methods=["GET"])
     app.add_api_route("/wegwijs/embed-example", embed_example, methods=["GET"])
     for router in coordinator_routers():
         app.include_router(router)
@@ -51,6 +53,17 @@ async def admin_ingest(
         raise HTTPException(status_code=401, detail="ongeldig token")
     report, problems = await runtime.ingest(rebuild=rebuild)
     return JSONResponse({"report": report, "problems": problems})
+
+
+async def healthz() -> JSONResponse:
+    """The process is up (liveness)."""
+    return JSONResponse({"ok": True})
+
+
+async def readyz() -> JSONResponse:
+    """Guardrails built, store reachable, index non-empty (readiness); problems are listed."""
+    ready, body = await get_runtime().readiness()
+    return JSONResponse(body, status_code=200 if ready else 503)
 
 
 async def privacy_page() -> HTMLResponse:

@@ -46,6 +46,7 @@ class Runtime:
         self._watcher: asyncio.Task[None] | None = None
         self._retention: asyncio.Task[None] | None = None
         self.retention_every = RETENTION_EVERY_SECONDS
+        self.startup_problems: dict[str, str] = {}
         self.data_layer = WegwijsDataLayer(
             store=lambda: self.container.conversations,
             inspect=lambda text: self.container.guardrails.inspect(text),
@@ -69,12 +70,48 @@ class Runtime:
         return SessionSigner(load_secret(self.settings.data_path))
 
     async def start(self) -> None:
-        self.token = write_token(self.settings)
+        """Start-up steps that do not depend on each other: one failing never stops the next.
+        What failed is logged and shown on /readyz."""
+        try:
+            self.token = write_token(self.settings)
+        except OSError as exc:
+            self._failed("ingest token", exc)
         # Build the guardrails first: the crisis path must work even if the store does not.
-        await asyncio.to_thread(lambda: self.container.guardrails)
+        try:
+            await asyncio.to_thread(lambda: self.container.guardrails)
+        except Exception as exc:  # noqa: BLE001 - logged; the chat answers with the last resort
+            self._failed("guardrails", exc)
         self._retention = asyncio.create_task(self._purge_forever())
-        await self.ingest()
+        try:
+            await self.ingest()
+        except Exception as exc:  # noqa: BLE001 - logged; the watcher retries on the next change
+            self._failed("ingest", exc)
         self._watcher = asyncio.create_task(self._watch())
+
+    def _failed(self, step: str, exc: BaseException) -> None:
+        self.startup_problems[step] = type(exc).__name__
+        log.error("start-up: %s failed; the other steps go on", step, exc_info=exc)
+
+    async def readiness(self) -> tuple[bool, dict[str, Any]]:
+        """For /readyz: guardrails built, store reachable, index non-empty; contacts problems and
+        failed start-up steps are reported."""
+        checks: dict[str, Any] = {}
+        warnings: list[str] = []
+        guardrails = self.container.__dict__.get("guardrails")
+        checks["guardrails"] = guardrails is not None
+        if guardrails is not None and guardrails.contacts_problem:
+            warnings.append(f"contacts: {guardrails.contacts_problem}")
+        try:
+            count = await asyncio.to_thread(self.container.store.count)
+            checks["store"], checks["index"] = True, count > 0
+        except Exception as exc:  # noqa: BLE001 - reported: this is what /readyz is for
+            checks["store"], checks["index"] = False, False
+            warnings.append(f"store: {type(exc).__name__}")
+        warnings += [
+            f"start-up: {step} failed ({name})" for step, name in self.startup_problems.items()
+        ]
+        ready = all(checks.values())
+        return ready, {"ready": ready, "checks": checks, "warnings": warnings}
 
     async def stop(self) -> None:
         for task in (self._watcher, self._retention):

@@ -6,6 +6,7 @@ to the engine, the LLM prompt, the conversation store and the logs.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -15,8 +16,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from assistant.base import AnswerRequest, Turn
+from wegwijs.contacts import LAST_RESORT_CONTACTS, LAST_RESORT_TEXT
 from wegwijs.conversations import ConversationStore, Exchange
-from wegwijs.domain import Answer, Route, Strategy
+from wegwijs.domain import Answer, Route, Strategy, Verdict
 
 if TYPE_CHECKING:
     from assistant.engine import AnswerEngine
@@ -24,6 +26,29 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("wegwijs.chat")
 BOUNDARY = re.compile(r"[.!?]\s|\n")  # streamed text is checked one sentence at a time
+# A normal question the engine could not answer (a fault, not a missing answer).
+ENGINE_FAULT_TEXT = (
+    "Het lukt me nu niet om je vraag te beantwoorden: er ging bij mij iets mis. "
+    "Probeer het over een paar minuten opnieuw. Wil je het vandaag nog regelen? "
+    "Bel dan het Wmo-loket van je gemeente of je zorgverzekeraar."
+)
+
+
+def last_resort_answer() -> Answer:
+    """When the guardrails themselves fail: a fixed text with the national crisis lines."""
+    return Answer(
+        route=Route.answer,
+        strategy=Strategy.none,
+        answer=LAST_RESORT_TEXT,
+        contacts=list(LAST_RESORT_CONTACTS),
+        low_confidence=True,
+    )
+
+
+def engine_fault_answer() -> Answer:
+    return Answer(
+        route=Route.answer, strategy=Strategy.none, answer=ENGINE_FAULT_TEXT, low_confidence=True
+    )
 
 
 def source_text(answer: Answer) -> str:
@@ -47,16 +72,21 @@ class ChatResult:
 class ChatService:
     def __init__(
         self,
-        guardrails: Guardrails,
+        guardrails: Guardrails | Callable[[], Guardrails],
         engine: Callable[[], AnswerEngine],
         store: Callable[[], ConversationStore],
         municipality_for: Callable[[str | None, str], str | None],
     ) -> None:
-        # engine and store are resolved lazily: a crisis reply needs neither of them.
-        self.guardrails = guardrails
+        # All resolved lazily: a crisis reply needs neither engine nor store, and a guardrails
+        # build that fails gives the last-resort reply instead of no reply.
+        self._guardrails = guardrails if callable(guardrails) else (lambda: guardrails)
         self._engine = engine
         self._store = store
         self.municipality_for = municipality_for
+
+    @property
+    def guardrails(self) -> Guardrails:
+        return self._guardrails()
 
     async def handle(
         self,
@@ -85,47 +115,85 @@ class ChatService:
         `card_id`: a card the user chose with a button; `text` is then the card's question (or
         the place the user typed when asked for it), and still passes the guardrails."""
         started = time.perf_counter()
-        verdict = self.guardrails.inspect(text)
+        try:  # blocking work (encoder, PII engine, SQL) runs in threads, never on the event loop
+            guardrails = self.guardrails
+            verdict = await asyncio.to_thread(guardrails.inspect, text)
+            concern = guardrails.concern(verdict)
+            answer = guardrails.reply(verdict)
+        except Exception as exc:  # noqa: BLE001 - no traceback: it could hold the raw text
+            log.error("guardrails failed (%s); last-resort reply", type(exc).__name__)
+            fallback = last_resort_answer()
+            yield fallback.answer
+            yield ChatResult(fallback, "", postcode4, "")
+            return
         postcode4 = verdict.postcode4 or postcode4
-        concern = self.guardrails.concern(verdict)
         if concern is not None:
             yield concern[0] + "\n\n"  # the human contacts come first, also while streaming
-        answer = self.guardrails.reply(verdict)
         if answer is None:
-            from assistant.engine import FinalAnswer, TextDelta
-
-            request = AnswerRequest(
-                question=verdict.redacted_text,
-                municipality=self.municipality_for(postcode4, verdict.redacted_text),
-                postcode4=postcode4,
-                history=history,
-                card_id=card_id,
-            )
-            pending = ""
-            async for event in self._engine().stream(request):
-                if isinstance(event, TextDelta):
-                    pending += event.text
-                    ends = [m.end() for m in BOUNDARY.finditer(pending)]
-                    if ends:
-                        ready, pending = pending[: ends[-1]], pending[ends[-1] :]
-                        yield self._checked(ready)
-                elif isinstance(event, FinalAnswer):
-                    answer = event.answer
-            if pending:
-                yield self._checked(pending)
+            try:
+                async for piece in self._answer(verdict, postcode4, history, card_id):
+                    if isinstance(piece, Answer):
+                        answer = piece
+                    else:
+                        yield piece
+            except Exception:  # the text here is redacted; a fault must not silence the chat
+                log.exception("answer engine failed; fault text instead")
+                answer = engine_fault_answer()
+                yield answer.answer
         assert answer is not None
         if answer.route is Route.answer:
-            answer.answer = self.guardrails.check_output(
-                answer.answer, [c.url for c in answer.citations], source_text(answer)
-            ).text
+            try:
+                checked = await asyncio.to_thread(
+                    guardrails.check_output,
+                    answer.answer,
+                    [c.url for c in answer.citations],
+                    source_text(answer),
+                )
+                answer.answer = checked.text
+            except Exception:  # fail closed: an unchecked text is never shown
+                log.exception("output check failed; fault text instead")
+                answer = engine_fault_answer()
         if concern is not None:
             answer.answer = concern[0] + "\n\n" + answer.answer
             answer.concern_text = concern[0]
             answer.contacts = concern[1] + [c for c in answer.contacts if c not in concern[1]]
             answer.concern = True
         answer.latency_ms = (time.perf_counter() - started) * 1000
-        exchange_id = self._record(conversation_id, verdict.redacted_text, answer)
+        exchange_id = await asyncio.to_thread(
+            self._record, conversation_id, verdict.redacted_text, answer
+        )
         yield ChatResult(answer, verdict.redacted_text, postcode4, exchange_id)
+
+    async def _answer(
+        self,
+        verdict: Verdict,
+        postcode4: str | None,
+        history: tuple[Turn, ...],
+        card_id: str | None,
+    ) -> AsyncIterator[str | Answer]:
+        """The engine's answer for a message that passed the guardrails: checked sentences as
+        they come, then the Answer."""
+        from assistant.engine import FinalAnswer, TextDelta
+
+        request = AnswerRequest(
+            question=verdict.redacted_text,
+            municipality=self.municipality_for(postcode4, verdict.redacted_text),
+            postcode4=postcode4,
+            history=history,
+            card_id=card_id,
+        )
+        pending = ""
+        async for event in self._engine().stream(request):
+            if isinstance(event, TextDelta):
+                pending += event.text
+                ends = [m.end() for m in BOUNDARY.finditer(pending)]
+                if ends:
+                    ready, pending = pending[: ends[-1]], pending[ends[-1] :]
+                    yield await asyncio.to_thread(self._checked, ready)
+            elif isinstance(event, FinalAnswer):
+                yield event.answer
+        if pending:
+            yield await asyncio.to_thread(self._checked, pending)
 
     def _checked(self, sentence: str) -> str:
         """Streamed generated text: checked strictly (no corpus text to compare with yet)."""

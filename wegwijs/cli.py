@@ -11,6 +11,8 @@ from ingest.cli import corpus_app, ingest_command
 from ui.cli import serve_command
 from ui.cli_users import users_app
 from wegwijs.bench_cli import bench_app
+from wegwijs.config import load_settings
+from wegwijs.container import Container
 
 app = typer.Typer(
     help="Wegwijs: de wegwijzer voor mantelzorgers.", no_args_is_help=True, add_completion=False
@@ -23,6 +25,20 @@ app.add_typer(make_guard_app(), name="guard")
 app.command("serve")(serve_command)
 app.add_typer(eval_app, name="eval")
 app.add_typer(users_app, name="user")
+
+
+@app.command("erase")
+def erase_command(
+    conversation: str = typer.Option(..., "--conversation", help="De gesprekscode."),
+) -> None:
+    """Wis één gesprek (vragen, antwoorden en feedback), op verzoek van de bezoeker."""
+    container = Container(load_settings())
+    removed = container.conversations.erase(conversation.strip())
+    typer.echo(
+        f"{removed} berichten gewist." if removed else "Geen gesprek met deze code gevonden."
+    )
+    if not removed:
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":

@@ -90,6 +90,11 @@ class UiSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8000
     embed_allowlist: list[str] = Field(default_factory=list)
+    # Messages one client address may send per minute (per app process); 0 switches it off.
+    messages_per_minute: int = 20
+    # Behind a reverse proxy every visitor has the proxy's address: name the header the proxy
+    # sets (e.g. "x-forwarded-for"); its last entry is used. Empty: the socket's peer address.
+    client_ip_header: str = ""
 
 
 class Settings(BaseSettings):

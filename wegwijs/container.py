@@ -9,13 +9,11 @@ from typing import TYPE_CHECKING
 
 from wegwijs.chat import ChatService
 from wegwijs.config import Settings
-from wegwijs.contacts import load_contacts
 from wegwijs.conversations import (
     ConversationStore,
     MemoryConversationStore,
     SqlConversationStore,
 )
-from wegwijs.domain import Contact
 from wegwijs.embedding import Embedder, SentenceTransformerEmbedder
 from wegwijs.sparse import DutchSparseEncoder
 from wegwijs.vectorstore import QdrantStore, VectorStore
@@ -63,10 +61,6 @@ class Container:
         if vs.mode == "server":
             return QdrantStore.server(vs.url, vs.api_key, vs.collection)
         return QdrantStore.local(self.settings.qdrant_path, vs.collection)
-
-    @cached_property
-    def contacts(self) -> list[Contact]:
-        return load_contacts(self.settings.corpus_dir / "contacts.yaml")
 
     def load_corpus(self) -> Corpus:
         from ingest.corpus import load_corpus
@@ -158,7 +152,7 @@ class Container:
     @cached_property
     def chat(self) -> ChatService:
         return ChatService(
-            self.guardrails,
+            lambda: self.guardrails,
             engine=lambda: self.engine,
             store=lambda: self.conversations,
             municipality_for=self.municipality_for,

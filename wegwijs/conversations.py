@@ -7,9 +7,10 @@ URL); an in-memory implementation for tests. Both pass the same contract tests.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from sqlalchemy import (
     Boolean,
@@ -23,9 +24,15 @@ from sqlalchemy import (
     Text,
     create_engine,
     delete,
+    event,
     insert,
     select,
 )
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -59,17 +66,23 @@ class ConversationStore(Protocol):
     def exchanges(self, since: datetime | None = None) -> list[Exchange]: ...
     def feedback(self) -> list[Feedback]: ...
     def purge(self, older_than: timedelta) -> int: ...
+    def erase(self, conversation_id: str) -> int: ...
+    def link(self, message_id: str, exchange_id: str) -> None: ...
+    def exchange_for(self, message_id: str) -> str | None: ...
 
 
 class MemoryConversationStore:
     def __init__(self) -> None:
         self._exchanges: list[Exchange] = []
         self._feedback: list[Feedback] = []
+        self._links: dict[str, str] = {}
 
     def record(self, exchange: Exchange) -> None:
         self._exchanges.append(exchange)
 
     def add_feedback(self, feedback: Feedback) -> None:
+        """One feedback per answer: a second one replaces the first."""
+        self._feedback = [f for f in self._feedback if f.exchange_id != feedback.exchange_id]
         self._feedback.append(feedback)
 
     def exchanges(self, since: datetime | None = None) -> list[Exchange]:
@@ -85,7 +98,21 @@ class MemoryConversationStore:
         self._feedback = [
             f for f in self._feedback if f.exchange_id not in old and f.created_at >= cutoff
         ]
+        self._links = {m: e for m, e in self._links.items() if e not in old}
         return len(old)
+
+    def erase(self, conversation_id: str) -> int:
+        gone = {e.id for e in self._exchanges if e.conversation_id == conversation_id}
+        self._exchanges = [e for e in self._exchanges if e.id not in gone]
+        self._feedback = [f for f in self._feedback if f.exchange_id not in gone]
+        self._links = {m: e for m, e in self._links.items() if e not in gone}
+        return len(gone)
+
+    def link(self, message_id: str, exchange_id: str) -> None:
+        self._links[message_id] = exchange_id
+
+    def exchange_for(self, message_id: str) -> str | None:
+        return self._links.get(message_id)
 
 
 metadata = MetaData()
@@ -113,20 +140,53 @@ feedback_table = Table(
     Column("value", Integer),
     Column("comment", Text),
 )
+# Which widget message shows which exchange (for feedback): in the database, not in a
+# process, so feedback given through one app replica finds an answer made by another.
+links_table = Table(
+    "wegwijs_message_links",
+    metadata,
+    Column("message_id", String(64), primary_key=True),
+    Column("exchange_id", String(32), index=True),
+)
 
 
 class SqlConversationStore:
     def __init__(self, url: str) -> None:
-        self.engine = create_engine(url, future=True)
+        # hide_parameters: an error message never carries a question's text into a log.
+        # SQLite: a connection per unit of work (NullPool), so a database file that was removed
+        # or restored is picked up at once instead of through a pooled handle to the old file.
+        sqlite = url.startswith("sqlite")
+        options = {"poolclass": NullPool} if sqlite and ":memory:" not in url else {}
+        self.engine = create_engine(url, future=True, hide_parameters=True, **options)
+        if sqlite:
+            event.listen(self.engine, "connect", _sqlite_busy_timeout)
         metadata.create_all(self.engine)
 
+    def _write(self, work: Callable[[Connection], T]) -> T:
+        """One transaction; when the tables are gone (the file was removed), they are made
+        again and the work is retried once: the store recovers by itself."""
+        try:
+            with self.engine.begin() as conn:
+                return work(conn)
+        except OperationalError as exc:
+            if "no such table" not in str(exc.orig):
+                raise
+            metadata.create_all(self.engine)
+            with self.engine.begin() as conn:
+                return work(conn)
+
     def record(self, exchange: Exchange) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(insert(exchanges_table).values(**exchange.__dict__))
+        self._write(lambda conn: conn.execute(insert(exchanges_table).values(**exchange.__dict__)))
 
     def add_feedback(self, feedback: Feedback) -> None:
-        with self.engine.begin() as conn:
+        """One feedback per answer: a second one replaces the first."""
+
+        def replace(conn: Connection) -> None:
+            same = feedback_table.c.exchange_id == feedback.exchange_id
+            conn.execute(delete(feedback_table).where(same))
             conn.execute(insert(feedback_table).values(**feedback.__dict__))
+
+        self._write(replace)
 
     def exchanges(self, since: datetime | None = None) -> list[Exchange]:
         query = select(exchanges_table).order_by(exchanges_table.c.created_at)
@@ -152,11 +212,44 @@ class SqlConversationStore:
         with self.engine.begin() as conn:
             old = select(exchanges_table.c.id).where(exchanges_table.c.created_at < cutoff)
             conn.execute(delete(feedback_table).where(feedback_table.c.exchange_id.in_(old)))
+            conn.execute(delete(links_table).where(links_table.c.exchange_id.in_(old)))
             conn.execute(delete(feedback_table).where(feedback_table.c.created_at < cutoff))
             result = conn.execute(
                 delete(exchanges_table).where(exchanges_table.c.created_at < cutoff)
             )
         return int(result.rowcount or 0)
+
+    def erase(self, conversation_id: str) -> int:
+        """Remove one conversation and its feedback (a visitor's request); returns exchanges."""
+        with self.engine.begin() as conn:
+            ids = select(exchanges_table.c.id).where(
+                exchanges_table.c.conversation_id == conversation_id
+            )
+            conn.execute(delete(feedback_table).where(feedback_table.c.exchange_id.in_(ids)))
+            conn.execute(delete(links_table).where(links_table.c.exchange_id.in_(ids)))
+            result = conn.execute(
+                delete(exchanges_table).where(exchanges_table.c.conversation_id == conversation_id)
+            )
+        return int(result.rowcount or 0)
+
+    def link(self, message_id: str, exchange_id: str) -> None:
+        def upsert(conn: Connection) -> None:
+            conn.execute(delete(links_table).where(links_table.c.message_id == message_id))
+            conn.execute(insert(links_table).values(message_id=message_id, exchange_id=exchange_id))
+
+        self._write(upsert)
+
+    def exchange_for(self, message_id: str) -> str | None:
+        query = select(links_table.c.exchange_id).where(links_table.c.message_id == message_id)
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar_one_or_none()
+
+
+def _sqlite_busy_timeout(dbapi_connection: object, _record: object) -> None:
+    """Wait at most 2 s for a lock (the default 5 s holds a reply that long)."""
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA busy_timeout = 2000")
+    cursor.close()
 
 
 def _aware(value: datetime) -> datetime:
