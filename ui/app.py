@@ -9,6 +9,7 @@ from chainlit.config import config as chainlit_config
 from chainlit.data.base import BaseDataLayer
 
 from assistant.base import Turn
+from ui import routes
 from ui.render import (
     actions_for,
     concern_card_props,
@@ -34,6 +35,7 @@ def apply_embed_allowlist(origins: list[str]) -> None:
 
 
 apply_embed_allowlist(get_runtime().settings.ui.embed_allowlist)
+routes.install_guard()  # the coordinator pages keep out of that CORS policy
 
 
 @cl.data_layer
@@ -44,8 +46,6 @@ def data_layer() -> BaseDataLayer:
 
 @cl.on_app_startup
 async def startup() -> None:
-    from ui import routes
-
     routes.install()
     await get_runtime().start()
 

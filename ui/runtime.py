@@ -16,6 +16,7 @@ from typing import Any
 
 from ingest.remote import write_token
 from ui.coordinator.session import SessionSigner, load_secret
+from ui.coordinator.throttle import LoginThrottle
 from ui.coordinator.users import UserStore
 from ui.data_layer import WegwijsDataLayer
 from wegwijs.chat import ChatService
@@ -58,11 +59,17 @@ class Runtime:
     @cached_property
     def users(self) -> UserStore:
         """Coordinator accounts, in the same SQL database as the conversations."""
-        self.settings.data_path.mkdir(parents=True, exist_ok=True)
+        if not self.settings.data_path.exists():
+            self.settings.data_path.mkdir(mode=0o700, parents=True)
         url = self.settings.database_url
         if self.settings.store.database_url == "memory":  # accounts outlive a test store
             url = f"sqlite:///{self.settings.data_path / 'users.db'}"
         return UserStore(url)
+
+    @cached_property
+    def login_throttle(self) -> LoginThrottle:
+        """Counters in the accounts' database: shared by every replica."""
+        return LoginThrottle(self.users.engine)
 
     @cached_property
     def sessions(self) -> SessionSigner:

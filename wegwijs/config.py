@@ -90,6 +90,8 @@ class UiSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8000
     embed_allowlist: list[str] = Field(default_factory=list)
+    # The widget's public address, e.g. https://chat.org.nl (default: http://host:port).
+    public_url: str = Field(default="", pattern=r"^$|^https?://[A-Za-z0-9.-]+(:[0-9]+)?/?$")
 
 
 class Settings(BaseSettings):
