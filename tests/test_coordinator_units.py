@@ -13,7 +13,7 @@ from chainlit.types import Feedback
 
 from ui.coordinator.faq_files import FaqForm, read_form, save_form
 from ui.coordinator.insight import Unanswered, group_similar, unanswered, usage
-from ui.coordinator.session import SessionSigner, load_secret
+from ui.coordinator.session import Session, SessionSigner, load_secret
 from ui.coordinator.users import User, UserStore
 from ui.data_layer import WegwijsDataLayer
 from ui.runtime import Runtime
@@ -27,8 +27,8 @@ def test_session_cookie_round_trip_tamper_and_expiry(tmp_path: Path) -> None:
     secret = load_secret(tmp_path)
     assert load_secret(tmp_path) == secret  # created once
     signer = SessionSigner(secret, lifetime=60)
-    cookie = signer.sign(User("anna", "coordinator"), now=1000)
-    assert signer.read(cookie, now=1010) == User("anna", "coordinator")
+    cookie = signer.sign(User("anna", "coordinator"), 3, now=1000)
+    assert signer.read(cookie, now=1010) == Session("anna", 3)
     assert signer.read(cookie, now=2000) is None
     payload, mac = cookie.split(".")
     assert signer.read(payload + "." + "0" * len(mac), now=1010) is None
@@ -207,3 +207,17 @@ def test_feedback_through_one_replica_finds_the_answer_made_by_another(tmp_path:
     assert [(f.exchange_id, f.value, f.comment) for f in replica_a.feedback()] == [
         (exchange.id, 0, "te vaag")
     ]
+
+
+def test_accounts_made_before_session_versions_still_sign_in(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    store = UserStore(url)
+    store.save("anna", "lang-genoeg-1", "admin")
+    with store.engine.begin() as conn:  # the table as it was before sessions had versions
+        conn.exec_driver_sql("alter table wegwijs_users drop column session_version")
+    store.close()
+    reopened = UserStore(url)
+    assert reopened.verify("anna", "lang-genoeg-1") == User("anna", "admin")
+    assert reopened.current("anna", 0) == User("anna", "admin")
+    reopened.end_sessions("anna")
+    assert reopened.current("anna", 0) is None and reopened.current("anna", 1) is not None

@@ -14,6 +14,7 @@ from chainlit.data.base import BaseDataLayer
 from chainlit.server import sio
 
 from assistant.base import Turn
+from ui import routes
 from ui.origins import socket_origin_check
 from ui.ratelimit import SlidingWindowLimit, client_address
 from ui.render import (
@@ -33,17 +34,21 @@ log = logging.getLogger("wegwijs.ui")
 HISTORY_TURNS = 6
 
 
-def apply_embed_allowlist(origins: list[str]) -> None:
+def apply_embed_allowlist(origins: list[str], public_url: str = "") -> None:
     """Only the sites in `ui.embed_allowlist` may embed the widget (empty: any site).
 
     Runs at import, before Chainlit builds its CORS middleware from this same list object.
     """
     if origins:
         chainlit_config.project.allow_origins[:] = [o.rstrip("/") for o in origins]
-        sio.eio.cors_allowed_origins = socket_origin_check(origins)  # the websocket too
+        own = [public_url] if public_url else []
+        sio.eio.cors_allowed_origins = socket_origin_check(origins + own)  # the websocket too
 
 
-apply_embed_allowlist(get_runtime().settings.ui.embed_allowlist)
+apply_embed_allowlist(
+    get_runtime().settings.ui.embed_allowlist, get_runtime().settings.ui.public_url
+)
+routes.install_guard()  # the coordinator pages keep out of that CORS policy
 
 
 @cl.data_layer
@@ -54,8 +59,6 @@ def data_layer() -> BaseDataLayer:
 
 @cl.on_app_startup
 async def startup() -> None:
-    from ui import routes
-
     routes.install()
     await get_runtime().start()
 

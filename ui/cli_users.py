@@ -35,7 +35,8 @@ def create_user(
     else:
         password = typer.prompt("Wachtwoord", hide_input=True, confirmation_prompt=True)
     settings = load_settings()
-    settings.data_path.mkdir(parents=True, exist_ok=True)
+    if not settings.data_path.exists():
+        settings.data_path.mkdir(mode=0o700, parents=True)  # it will hold password hashes
     store = UserStore(settings.database_url)
     try:
         user = store.save(name, password, role)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 import html
+import json
 import re
 
 from chainlit.server import app
@@ -12,11 +13,27 @@ from fastapi import Header, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from ingest.remote import INGEST_PATH
+from ui.coordinator.auth import PageExpired, page_expired
+from ui.coordinator.guard import CoordinatorGuard
 from ui.coordinator.routes import coordinator_routers
 from ui.runtime import get_runtime
 from ui.texts import text
 
 _installed = False
+_guarded = False
+
+
+def install_guard() -> None:
+    """The coordinator paths' own headers and Origin check (ui.coordinator.guard), outside
+    Chainlit's CORS middleware. Runs at import of ui/app.py: middleware cannot be added once the
+    app has started."""
+    global _guarded
+    if _guarded:
+        return
+    public_url = get_runtime().settings.ui.public_url.rstrip("/")
+    app.add_middleware(CoordinatorGuard, public_origins=(public_url,) if public_url else ())
+    app.add_exception_handler(PageExpired, page_expired)
+    _guarded = True
 
 
 def install() -> None:
@@ -49,7 +66,8 @@ async def admin_ingest(
     client = request.client.host if request.client else ""
     if client not in ("127.0.0.1", "::1", "localhost"):
         raise HTTPException(status_code=403, detail="alleen vanaf deze machine")
-    if not runtime.token or not hmac.compare_digest(x_wegwijs_token, runtime.token):
+    given = x_wegwijs_token.encode("utf-8", "replace")  # a non-ASCII header is just wrong
+    if not runtime.token or not hmac.compare_digest(given, runtime.token.encode()):
         raise HTTPException(status_code=401, detail="ongeldig token")
     report, problems = await runtime.ingest(rebuild=rebuild)
     return JSONResponse({"report": report, "problems": problems})
@@ -72,7 +90,7 @@ async def privacy_page() -> HTMLResponse:
 
 async def embed_example(request: Request) -> HTMLResponse:
     """A stand-in for the organisation's own site: one script tag mounts the chat widget."""
-    server = str(request.base_url).rstrip("/")
+    server = public_server(request)
     body = (
         "<h1>Voorbeeld: de website van uw organisatie</h1>"
         "<p>Rechtsonder staat de knop van de chat. Zo plaatst u hem op uw eigen site:</p>"
@@ -81,12 +99,26 @@ async def embed_example(request: Request) -> HTMLResponse:
     return HTMLResponse(page("Voorbeeld insluiten", body))
 
 
+def public_server(request: Request) -> str:
+    """The widget's address from the settings; the Host header only when it names this server
+    on its configured host or on loopback (never reflected as given)."""
+    ui = get_runtime().settings.ui
+    if ui.public_url:
+        return ui.public_url.rstrip("/")
+    names = (ui.host, "localhost", "127.0.0.1", "[::1]")
+    host = request.headers.get("host", "")
+    if host in {f"{name}:{ui.port}" for name in names}:
+        return f"http://{host}"
+    return f"http://{ui.host}:{ui.port}"
+
+
 def embed_snippet(server: str) -> str:
     """What an organisation pastes into its site (the origin must be in ui.embed_allowlist)."""
+    attribute, script = html.escape(server, quote=True), json.dumps(server)
     return (
-        f'<script src="{server}/copilot/index.js"></script>\n'
+        f'<script src="{attribute}/copilot/index.js"></script>\n'
         "<script>window.mountChainlitWidget({"
-        f'chainlitServer: "{server}", button: {{ imageUrl: "{server}/favicon" }}'
+        f"chainlitServer: {script}, button: {{ imageUrl: {json.dumps(server + '/favicon')} }}"
         "});</script>"
     )
 

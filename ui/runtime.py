@@ -16,6 +16,7 @@ from typing import Any
 
 from ingest.remote import write_token
 from ui.coordinator.session import SessionSigner, load_secret
+from ui.coordinator.throttle import LoginThrottle
 from ui.coordinator.users import UserStore
 from ui.data_layer import WegwijsDataLayer
 from wegwijs.chat import ChatService
@@ -59,11 +60,17 @@ class Runtime:
     @cached_property
     def users(self) -> UserStore:
         """Coordinator accounts, in the same SQL database as the conversations."""
-        self.settings.data_path.mkdir(parents=True, exist_ok=True)
+        if not self.settings.data_path.exists():
+            self.settings.data_path.mkdir(mode=0o700, parents=True)
         url = self.settings.database_url
         if self.settings.store.database_url == "memory":  # accounts outlive a test store
             url = f"sqlite:///{self.settings.data_path / 'users.db'}"
         return UserStore(url)
+
+    @cached_property
+    def login_throttle(self) -> LoginThrottle:
+        """Counters in the accounts' database: shared by every replica."""
+        return LoginThrottle(self.users.engine)
 
     @cached_property
     def sessions(self) -> SessionSigner:
@@ -81,6 +88,10 @@ class Runtime:
             await asyncio.to_thread(lambda: self.container.guardrails)
         except Exception as exc:  # noqa: BLE001 - logged; the chat answers with the last resort
             self._failed("guardrails", exc)
+        try:  # the accounts' tables, made here in a thread rather than at the first login
+            await asyncio.to_thread(lambda: self.login_throttle)
+        except Exception as exc:  # noqa: BLE001 - logged; login answers with a 500 until fixed
+            self._failed("accounts", exc)
         self._retention = asyncio.create_task(self._purge_forever())
         try:
             await self.ingest()

@@ -95,6 +95,8 @@ class UiSettings(BaseModel):
     # Behind a reverse proxy every visitor has the proxy's address: name the header the proxy
     # sets (e.g. "x-forwarded-for"); its last entry is used. Empty: the socket's peer address.
     client_ip_header: str = ""
+    # The widget's public address, e.g. https://chat.org.nl (default: http://host:port).
+    public_url: str = Field(default="", pattern=r"^$|^https?://[A-Za-z0-9.-]+(:[0-9]+)?/?$")
 
 
 class Settings(BaseSettings):

@@ -14,7 +14,7 @@ from ingest.providers import parse_providers_csv
 from ui.coordinator.auth import BASE, CurrentUser
 from ui.coordinator.charts import bar_chart
 from ui.coordinator.insight import REASONS, group_similar, unanswered, usage
-from ui.coordinator.layout import esc, messages, page
+from ui.coordinator.layout import csrf_field, esc, messages, page
 from ui.runtime import get_runtime
 
 router = APIRouter()
@@ -28,6 +28,7 @@ def providers_form(files: list[str]) -> str:
     return (
         f"<p>Bestanden nu:</p><ul>{options}</ul>"
         f"<form method='post' action='{BASE}/providers' enctype='multipart/form-data'>"
+        f"{csrf_field()}"
         "<label for='name'>Naam van het bestand (zonder .csv; een bestaande naam vervangt dat "
         "bestand)</label><input id='name' name='name' required pattern='[a-z0-9][a-z0-9-]*'>"
         "<label for='file'>CSV-bestand</label>"

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ingest.problems import Problem
 from ui.coordinator.auth import BASE, CurrentUser
 from ui.coordinator.faq_files import FaqForm, card_paths, read_form, save_form
-from ui.coordinator.layout import esc, messages, page
+from ui.coordinator.layout import csrf_field, esc, messages, page
 from ui.runtime import Runtime, get_runtime
 from wegwijs.domain import Law
 
@@ -89,7 +89,7 @@ def faq_form_html(form: FaqForm, new: bool, problems: list[Problem]) -> str:
     )
     body = (
         messages(errors, "bad" if any(p.severity == "error" for p in problems) else "warn")
-        + f"<form method='post' action='{action}'>{id_field}"
+        + f"<form method='post' action='{action}'>{id_field}{csrf_field()}"
         "<label for='question'>Vraag</label>"
         f"<input id='question' name='question' value='{esc(form.question)}' required size='60'>"
         "<label for='variants'>Andere vraagvormen (één per regel, minstens 3)</label>"
@@ -115,13 +115,13 @@ def faq_form_html(form: FaqForm, new: bool, problems: list[Problem]) -> str:
     if not new and form.status != "approved":
         body += (
             "<p>Deze kaart komt uit de Wegwijs-bibliotheek. Klopt hij voor jullie organisatie?</p>"
-            f"<form method='post' action='{BASE}/faq/{esc(form.id)}/approve'>"
+            f"<form method='post' action='{BASE}/faq/{esc(form.id)}/approve'>{csrf_field()}"
             "<button type='submit'>Goedkeuren als antwoord van de organisatie</button></form>"
         )
     if not new:
         body += (
             f"<p><a href='{BASE}/faq/{esc(form.id)}/preview'>Welke vragen passen hierbij?</a></p>"
-            f"<form method='post' action='{BASE}/faq/{esc(form.id)}/retire'>"
+            f"<form method='post' action='{BASE}/faq/{esc(form.id)}/retire'>{csrf_field()}"
             "<button type='submit'>Intrekken (niet meer tonen in de chat)</button></form>"
         )
     return body

@@ -1,11 +1,17 @@
 """The HTML frame of the coordinator pages: lang="nl", labelled forms, contrast in dark mode.
 
 Every value from outside (FAQ text, questions, CSV rows) goes through `esc` before it is shown.
+Every POST form carries `csrf_field()`; the pages have no script and one style element, allowed
+by its hash in the Content-Security-Policy (ui.coordinator.guard).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
+
+from ui.coordinator import csrf
 
 NAV = (
     ("/wegwijs/coordinator/faq", "FAQ"),
@@ -34,12 +40,18 @@ textarea{width:100%} button{cursor:pointer;font-weight:600;margin-top:.8rem}
 .warn{background:var(--warn-bg);color:var(--warn-fg)} .bad{background:var(--bad-bg);
 color:var(--bad-fg)} .ok{background:var(--ok-bg);color:var(--ok-fg)}
 .box{padding:.6rem;margin:.6rem 0;border-radius:4px} .muted{color:var(--muted)}
-svg text{fill:var(--fg);font-size:12px} svg .bar{fill:var(--bar)}
+svg text{fill:var(--fg);font-size:12px} svg .bar{fill:var(--bar)} .inline{display:inline}
 """
+STYLE_HASH = "sha256-" + base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
 
 
 def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
+
+
+def csrf_field() -> str:
+    """The hidden CSRF field for a POST form on a signed-in page (token of this request)."""
+    return f"<input type='hidden' name='{csrf.FIELD}' value='{esc(csrf.current.get())}'>"
 
 
 def page(title: str, body: str, user_name: str | None = None) -> str:
@@ -49,7 +61,7 @@ def page(title: str, body: str, user_name: str | None = None) -> str:
         nav = (
             f"<nav aria-label='Hoofdmenu'>{links}<span class='muted'>Ingelogd als "
             f"{esc(user_name)}</span> <form method='post' action='/wegwijs/coordinator/logout' "
-            "style='display:inline'><button type='submit'>Uitloggen</button></form></nav>"
+            f"class='inline'>{csrf_field()}<button type='submit'>Uitloggen</button></form></nav>"
         )
     return (
         "<!doctype html><html lang='nl'><head><meta charset='utf-8'>"
