@@ -280,3 +280,33 @@ def test_python_filter_agrees_with_qdrant(
     native = client.count("one", count_filter=build_filter(flt), exact=True).count
     assert native == int(accepted)
     client.close()
+
+
+def test_cluster_settings_reach_the_server_collection(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Issue 11: a Qdrant cluster needs shards and replicas set when the collection is made."""
+    from qdrant_client import QdrantClient
+
+    from wegwijs.config import Settings, VectorStoreSettings
+    from wegwijs.container import Container
+
+    vs = VectorStoreSettings(
+        mode="server", url="http://qdrant:6333", shard_number=3, replication_factor=2
+    )
+    built = Container(Settings(data_dir=tmp_path, vector_store=vs)).store  # no connection yet
+    assert (built.shard_number, built.replication_factor, built.native_filters) == (3, 2, True)
+
+    seen: dict[str, object] = {}
+    client = QdrantClient(location=":memory:")
+    real = client.create_collection
+
+    def record(*args: object, **kwargs: object) -> bool:
+        seen.update(kwargs)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(client, "create_collection", record)
+    QdrantStore(client, "c", True, built.shard_number, built.replication_factor).ensure_collection(
+        4
+    )
+    assert seen["shard_number"] == 3 and seen["replication_factor"] == 2

@@ -47,6 +47,9 @@ class VectorStoreSettings(BaseModel):
     url: str = "http://localhost:6333"
     api_key: str = ""
     collection: str = "wegwijs"
+    # server mode on a cluster: shards per collection and copies of each (None: Qdrant's default)
+    shard_number: int | None = None
+    replication_factor: int | None = None
 
 
 class LlmSettings(BaseModel):

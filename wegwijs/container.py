@@ -59,7 +59,9 @@ class Container:
         if vs.mode == "memory":
             return QdrantStore.memory(vs.collection)
         if vs.mode == "server":
-            return QdrantStore.server(vs.url, vs.api_key, vs.collection)
+            return QdrantStore.server(
+                vs.url, vs.api_key, vs.collection, vs.shard_number, vs.replication_factor
+            )
         return QdrantStore.local(self.settings.qdrant_path, vs.collection)
 
     def load_corpus(self) -> Corpus:

@@ -140,10 +140,17 @@ def unfiltered_requests(
 
 class QdrantStore:
     def __init__(
-        self, client: QdrantClient, collection: str, payload_indexes: bool = False
+        self,
+        client: QdrantClient,
+        collection: str,
+        payload_indexes: bool = False,
+        shard_number: int | None = None,
+        replication_factor: int | None = None,
     ) -> None:
         self.client = client
         self.collection = collection
+        # A Qdrant cluster: shards and copies of each shard, set when the collection is made.
+        self.shard_number, self.replication_factor = shard_number, replication_factor
         self.payload_indexes = payload_indexes  # only a Qdrant server uses them
         self.native_filters = payload_indexes
         self._revision = 0
@@ -169,8 +176,16 @@ class QdrantStore:
         return cls(QdrantClient(location=":memory:"), collection)
 
     @classmethod
-    def server(cls, url: str, api_key: str, collection: str) -> QdrantStore:
-        return cls(QdrantClient(url=url, api_key=api_key or None), collection, payload_indexes=True)
+    def server(
+        cls,
+        url: str,
+        api_key: str,
+        collection: str,
+        shard_number: int | None = None,
+        replication_factor: int | None = None,
+    ) -> QdrantStore:
+        client = QdrantClient(url=url, api_key=api_key or None)
+        return cls(client, collection, True, shard_number, replication_factor)
 
     def ensure_collection(self, dim: int) -> None:
         if self.client.collection_exists(self.collection):
@@ -185,6 +200,8 @@ class QdrantStore:
             self.collection,
             vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE)},
             sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+            shard_number=self.shard_number,
+            replication_factor=self.replication_factor,
         )
         if self.payload_indexes:
             for field_name in ("doc_id", "kind", "law", "municipalities"):
