@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from assistant.strategies.card import CardStrategy
     from guardrails.inspector import Guardrails
     from ingest.corpus import Corpus
+    from ingest.last_good import LastGood
     from ingest.pipeline import IngestPipeline
 
 log = logging.getLogger("wegwijs")
@@ -69,9 +70,16 @@ class Container:
         return load_contacts(self.settings.corpus_dir / "contacts.yaml")
 
     def load_corpus(self) -> Corpus:
+        """The corpus on disk; a card file that breaks is served in its last good version."""
         from ingest.corpus import load_corpus
 
-        return load_corpus(self.settings.corpus_dir)
+        return load_corpus(self.settings.corpus_dir, last_good=self.last_good)
+
+    @cached_property
+    def last_good(self) -> LastGood:
+        from ingest.last_good import LastGood
+
+        return LastGood(self.settings.data_path / "last-good")
 
     @cached_property
     def ingest_pipeline(self) -> IngestPipeline:
