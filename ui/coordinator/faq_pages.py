@@ -93,7 +93,7 @@ def broken_files_html(broken: list[CardFile]) -> str:
         link = (
             f" <a href='{BASE}/faq/{esc(card.edit_id)}'>Verbeteren</a>"
             if card.edit_id
-            else " Geef het bestand de naam die hierboven staat."
+            else " Pas dit bestand zelf aan: de naam moet het id zijn, met .yaml erachter."
         )
         items.append(f"<li>{esc(card.rel)}:{link}<ul>{errors}</ul></li>")
     return (
