@@ -8,6 +8,7 @@ import re
 from datetime import date
 from pathlib import Path
 
+from ingest.last_good import LastGood
 from ingest.metadata import (
     ID_PATTERN,
     as_date,
@@ -50,10 +51,21 @@ def load_card_file(
     path: Path, root: Path, today: date, default_status: str = "library"
 ) -> tuple[Card | None, list[Problem]]:
     rel = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+    text, problems = _read(path, rel)
+    return parse_card(text, rel, today, default_status) if text is not None else (None, problems)
+
+
+def _read(path: Path, rel: str) -> tuple[str | None, list[Problem]]:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8"), []
     except (OSError, UnicodeDecodeError):
         return None, [error(rel, 1, "bestand kan niet gelezen worden als UTF-8-tekst")]
+
+
+def parse_card(
+    text: str, rel: str, today: date, default_status: str = "library"
+) -> tuple[Card | None, list[Problem]]:
+    """One card from its YAML text; `rel` is the file it came from (for `file:line`)."""
     data, problems = parse_yaml(text, rel)
     if problems:
         return None, problems
@@ -186,14 +198,53 @@ def unwrap(text: str) -> str:
 
 
 def load_cards(
-    folder: Path, root: Path, today: date, default_status: str
+    folder: Path, root: Path, today: date, default_status: str, last_good: LastGood | None = None
 ) -> tuple[list[Card], list[Problem]]:
-    """Every card file under `folder` (sub-folders included), retired ones left out."""
+    """Every card file under `folder` (sub-folders included), retired ones left out. With
+    `last_good`, a file that fails to load is replaced by its last good version (reported)."""
     entries: list[Card] = []
     problems: list[Problem] = []
     for path in sorted(folder.rglob("*.y*ml")) if folder.exists() else []:
-        entry, found = load_card_file(path, root, today, default_status)
+        rel = str(path.relative_to(root))
+        text, found = _read(path, rel)
+        entry = None
+        if text is not None:
+            entry, found = parse_card(text, rel, today, default_status)
+            entry = _named_right(path, rel, entry, found)
+        if last_good is not None and entry is not None and text is not None:
+            last_good.remember(rel, text)
+        elif last_good is not None and entry is None:
+            entry = _last_good_version(last_good, rel, today, default_status, found)
         problems.extend(found)
         if entry is not None and not entry.retired:
             entries.append(entry)
     return entries, problems
+
+
+def load_named_card_file(path: Path, root: Path, today: date) -> tuple[Card | None, list[Problem]]:
+    """A card file in the corpus as the ingest loads it (status by folder: faq/ approved,
+    cards/ library), with the check that its name is `<id>.yaml`."""
+    default_status = "approved" if path.is_relative_to(root / "faq") else "library"
+    rel = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+    entry, problems = load_card_file(path, root, today, default_status)
+    return _named_right(path, rel, entry, problems), problems
+
+
+def _named_right(path: Path, rel: str, entry: Card | None, problems: list[Problem]) -> Card | None:
+    """The coordinator's pages find a card by its id: its file must be named `<id>.yaml`."""
+    if entry is not None and path.name != f"{entry.id}.yaml":
+        problems.append(error(rel, 1, f"de bestandsnaam moet {entry.id}.yaml zijn"))
+        return None
+    return entry
+
+
+def _last_good_version(
+    last_good: LastGood, rel: str, today: date, default_status: str, problems: list[Problem]
+) -> Card | None:
+    text = last_good.recall(rel)
+    entry = parse_card(text, rel, today, default_status)[0] if text is not None else None
+    if entry is not None:
+        problems.append(
+            warning(rel, 1, "de chat gebruikt de laatste goede versie tot de fout is opgelost")
+        )
+    return entry

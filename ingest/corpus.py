@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ingest.cards import load_cards
 from ingest.gemeenten import load_gemeenten
+from ingest.last_good import LastGood
 from ingest.loaders import discover, load_document
 from ingest.problems import Problem, error
 from ingest.providers import load_pc4_table, load_providers
@@ -44,7 +45,9 @@ class Corpus:
         return any(p.severity == "error" for p in self.problems)
 
 
-def load_corpus(root: Path, today: date | None = None) -> Corpus:
+def load_corpus(root: Path, today: date | None = None, last_good: LastGood | None = None) -> Corpus:
+    """Everything under `root`. With `last_good`, an answer-card file that fails to load is
+    served in its last good version (see `ingest.last_good`)."""
     today = today or date.today()
     corpus = Corpus(root=root)
     seen: dict[str, str] = {}
@@ -61,7 +64,7 @@ def load_corpus(root: Path, today: date | None = None) -> Corpus:
         seen[doc.id] = doc.path
         corpus.documents.append(doc)
     for folder, status in (("faq", "approved"), ("cards", "library")):
-        cards, problems = load_cards(root / folder, root, today, status)
+        cards, problems = load_cards(root / folder, root, today, status, last_good)
         corpus.problems.extend(problems)
         corpus.failed_paths |= {p.path for p in problems if p.severity == "error"}
         for card in cards:
@@ -73,6 +76,8 @@ def load_corpus(root: Path, today: date | None = None) -> Corpus:
                 continue
             seen[card.id] = card.path
             corpus.cards.append(card)
+    if last_good is not None:
+        last_good.keep_only({str(p.relative_to(root)) for p in card_files(root)})
     card_ids = {card.id for card in corpus.cards}
     for card in corpus.cards:
         for missing in (item for item in card.next if item not in card_ids):
@@ -84,6 +89,14 @@ def load_corpus(root: Path, today: date | None = None) -> Corpus:
     corpus.pc4, problems = load_pc4_table(root / "postcodes" / "pc4_gemeente.csv", root)
     corpus.problems.extend(problems)
     return corpus
+
+
+def card_files(root: Path) -> list[Path]:
+    """Every answer-card file: the approved FAQ first, then the library."""
+    folders = (root / "faq", root / "cards")
+    return [
+        path for folder in folders if folder.exists() for path in sorted(folder.rglob("*.y*ml"))
+    ]
 
 
 def faq_hash(entry: Card) -> str:

@@ -22,6 +22,13 @@ COLUMNS = (
 )
 RANGE = re.compile(r"^(\d{4})(?:-(\d{4}))?$")
 PHONE = re.compile(r"^\+?[0-9][0-9 \-]{2,15}$")
+# A cell that starts with one of these runs as a formula when the file is opened in a
+# spreadsheet (OWASP "CSV injection"). Such a cell is refused, not rewritten: the same file feeds
+# the chat, where a quote in front of a name would show. The phone column is the one place a
+# leading "+" is normal; it only passes when it is a phone number (digits, spaces, dashes). No
+# column holds a number that can be negative (postcodes are four digits).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+SHOWN = {"\t": "een tab", "\r": "een regeleinde"}
 
 
 def parse_providers_csv(text: str, rel: str) -> tuple[list[Provider], list[Problem]]:
@@ -34,15 +41,21 @@ def parse_providers_csv(text: str, rel: str) -> tuple[list[Provider], list[Probl
 
 
 def _parse_providers_csv(text: str, rel: str) -> tuple[list[Provider], list[Problem]]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         return [], [error(rel, 1, f"kolommen ontbreken: {', '.join(missing)}")]
     providers: list[Provider] = []
-    problems: list[Problem] = []
+    problems: list[Problem] = [
+        _formula(rel, 1, "kopregel", str(name))
+        for name in reader.fieldnames or []
+        if _starts_formula(name)
+    ]
+    if problems:
+        return [], problems
     for row in reader:
         line = reader.line_num
-        row_problems: list[Problem] = []
+        row_problems = _formula_cells(row, rel, line)
         name = (row.get("name") or "").strip()
         if not name:
             row_problems.append(error(rel, line, "naam ontbreekt"))
@@ -127,6 +140,34 @@ def load_pc4_table(path: Path, root: Path) -> tuple[dict[str, str], list[Problem
             problems.append(error(rel, reader.line_num, f"pc4 {pc4} staat twee keer in de tabel"))
         table[pc4] = gemeente
     return table, problems
+
+
+def _starts_formula(value: str) -> bool:
+    return value.startswith(FORMULA_START) or value.lstrip(" ").startswith(FORMULA_START)
+
+
+def _formula(rel: str, line: int, column: str, value: str) -> Problem:
+    first = value.lstrip(" ")[:1]
+    shown = SHOWN.get(first, f"'{first}'")
+    return error(
+        rel,
+        line,
+        f"kolom '{column}' begint met {shown}. Een spreadsheet kan dat uitvoeren als formule. "
+        "Haal het teken weg.",
+    )
+
+
+def _formula_cells(row: dict[str | None, object], rel: str, line: int) -> list[Problem]:
+    """Cells that a spreadsheet would run as a formula (every column, extra ones too)."""
+    problems = []
+    for column, value in row.items():
+        cells = value if isinstance(value, list) else [value]
+        for cell in (str(c) for c in cells if c):
+            if column == "phone" and PHONE.match(cell.strip()):
+                continue  # +31 6 ...: a phone number, not a formula
+            if _starts_formula(cell):
+                problems.append(_formula(rel, line, str(column or "extra"), cell))
+    return problems
 
 
 def _split(value: str | None) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ HUGE = st.integers(min_value=4_000, max_value=40_000).map(
 )
 PII = st.sampled_from(["111222333", "jan.devries@example.nl", "06 12345678", "NL91ABNA0417164300"])
 FUZZ = settings(
-    max_examples=60,
+    max_examples=int(os.environ.get("WEGWIJS_FUZZ_EXAMPLES", "60")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
@@ -62,17 +63,35 @@ def test_the_message_path_answers_anything(chat: Any, text: str) -> None:
     assert result.answer.answer.strip()  # always a reply, never an exception
 
 
+def _no_number_next_to_it(text: str, end: bool) -> str:
+    """Digits, "+", brackets and separators a space away from a number can make one longer
+    number ("1 06 12345678", "+ 06 12345678" may be one number): ambiguous, so the random text
+    next to the literal ends (or starts) with something else."""
+
+    def joins(ch: str) -> bool:
+        return ch.isdigit() or ch.isspace() or ch in "+-().,/"
+
+    while text and joins(text[-1] if end else text[0]):
+        text = text[:-1] if end else text[1:]
+    return text
+
+
+BEFORE = ANY_TEXT.map(lambda t: _no_number_next_to_it(t, end=True))
+AFTER = ANY_TEXT.map(lambda t: _no_number_next_to_it(t, end=False))
+
+
 @FUZZ
-@given(before=ANY_TEXT, literal=PII, after=ANY_TEXT)
+@given(before=BEFORE, literal=PII, after=AFTER)
 def test_pii_in_random_text_never_comes_out_raw(
     chat: Any, caplog: pytest.LogCaptureFixture, before: str, literal: str, after: str
 ) -> None:
     caplog.set_level(logging.DEBUG)
     service, store = chat
+    seen = len(store.exchanges())
     result = run(service, f"{before} {literal} {after}")
     assert literal not in result.redacted_question
     assert literal not in result.answer.answer
-    assert all(literal not in e.question for e in store.exchanges())
+    assert all(literal not in e.question for e in store.exchanges()[seen:])
     assert literal not in caplog.text
 
 

@@ -152,6 +152,9 @@ class Runtime:
             report = await asyncio.to_thread(self._ingest_sync, rebuild)
         problems = [str(p) for p in report.problems]
         log.info("ingest: %s (%d problems)", report.to_json(), len(problems))
+        for problem in report.problems:  # corpus files only: coordinators' text, never users'
+            level = logging.WARNING if problem.severity == "error" else logging.INFO
+            log.log(level, "corpus: %s", problem)
         return report.to_json(), problems
 
     def _ingest_sync(self, rebuild: bool) -> Any:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from assistant.strategies.card import CardStrategy
     from guardrails.inspector import Guardrails
     from ingest.corpus import Corpus
+    from ingest.last_good import LastGood
     from ingest.pipeline import IngestPipeline
 
 log = logging.getLogger("wegwijs")
@@ -65,9 +66,16 @@ class Container:
         return QdrantStore.local(self.settings.qdrant_path, vs.collection)
 
     def load_corpus(self) -> Corpus:
+        """The corpus on disk; a card file that breaks is served in its last good version."""
         from ingest.corpus import load_corpus
 
-        return load_corpus(self.settings.corpus_dir)
+        return load_corpus(self.settings.corpus_dir, last_good=self.last_good)
+
+    @cached_property
+    def last_good(self) -> LastGood:
+        from ingest.last_good import LastGood
+
+        return LastGood(self.settings.data_path / "last-good")
 
     @cached_property
     def ingest_pipeline(self) -> IngestPipeline:

@@ -17,8 +17,10 @@ from typing import Any
 
 import yaml
 
-from ingest.cards import load_card_file
-from ingest.metadata import ID_PATTERN
+from ingest.cards import load_card_file, load_named_card_file
+from ingest.corpus import card_files
+from ingest.last_good import LastGood
+from ingest.metadata import ID_PATTERN, load_yaml
 from ingest.problems import Problem
 
 
@@ -94,11 +96,7 @@ def cards_dir(corpus_dir: Path) -> Path:
 
 def card_paths(corpus_dir: Path) -> list[Path]:
     """Every card file: the FAQ first, then the library."""
-    faq = sorted(faq_dir(corpus_dir).glob("*.y*ml"))
-    library = (
-        sorted(cards_dir(corpus_dir).rglob("*.y*ml")) if cards_dir(corpus_dir).exists() else []
-    )
-    return [*faq, *library]
+    return card_files(corpus_dir)
 
 
 def path_for(corpus_dir: Path, entry_id: str) -> Path:
@@ -113,31 +111,106 @@ def path_for(corpus_dir: Path, entry_id: str) -> Path:
     return found[0] if found else faq_dir(corpus_dir) / f"{entry_id}.yaml"
 
 
+@dataclass
+class CardFile:
+    """One card file as the pages see it: its fields for the form (None when the file is no
+    card at all: bad YAML, a list), the problems the ingest reports for it, and its text."""
+
+    path: Path
+    rel: str
+    form: FaqForm | None
+    problems: list[Problem]
+    text: str
+
+    @property
+    def broken(self) -> bool:
+        return any(p.severity == "error" for p in self.problems)
+
+    @property
+    def edit_id(self) -> str | None:
+        """The id its edit page has, if the pages can reach this file by its name."""
+        stem = self.path.stem
+        return stem if ID_PATTERN.match(stem) and self.path.name == f"{stem}.yaml" else None
+
+
+def read_card_file(corpus_dir: Path, path: Path, today: date) -> CardFile:
+    rel = str(path.relative_to(corpus_dir))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    problems = load_named_card_file(path, corpus_dir, today)[1]
+    form = form_from_text(text, path.stem, _in_library(corpus_dir, path))
+    return CardFile(path, rel, form, problems, text)
+
+
+def scan_cards(corpus_dir: Path, today: date) -> list[CardFile]:
+    return [read_card_file(corpus_dir, path, today) for path in card_paths(corpus_dir)]
+
+
 def read_form(corpus_dir: Path, entry_id: str) -> FaqForm | None:
+    """The card's fields; None when there is no such file or it is no card (bad YAML)."""
     path = path_for(corpus_dir, entry_id)
     if not path.exists():
         return None
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return form_from_text(text, entry_id, _in_library(corpus_dir, path))
+
+
+def form_for(corpus_dir: Path, card: CardFile, last_good: LastGood) -> tuple[FaqForm, bool]:
+    """The fields to edit: the file's own; for a file that is no card (bad YAML, a list) the
+    version the chat still serves (True), else an empty form with the file's id."""
+    if card.form is not None:
+        card.form.id = card.path.stem  # saving writes this file, with an id that matches it
+        return card.form, False
+    in_library = _in_library(corpus_dir, card.path)
+    text = last_good.recall(card.rel)
+    previous = form_from_text(text, card.path.stem, in_library) if text else None
+    if previous is not None:
+        previous.id = card.path.stem
+        return previous, True
+    return FaqForm(id=card.path.stem, status="library" if in_library else "approved"), False
+
+
+def _in_library(corpus_dir: Path, path: Path) -> bool:
+    return cards_dir(corpus_dir) in path.parents
+
+
+def form_from_text(text: str, entry_id: str, in_library: bool) -> FaqForm | None:
+    try:
+        data = load_yaml(text) or {}
+    except yaml.YAMLError:
+        return None
+    if not isinstance(data, dict):
+        return None
     review = data.get("review_by")
     raw_read_more = data.get("read_more")
     read_more: dict[str, Any] = raw_read_more if isinstance(raw_read_more, dict) else {}
-    in_library = cards_dir(corpus_dir) in path.parents
     return FaqForm(
         id=str(data.get("id", entry_id)),
         question=str(data.get("question", "")),
-        variants=[str(v) for v in data.get("variants") or []],
+        variants=_strings(data.get("variants")),
         answer=str(data.get("answer", "")).strip(),
         law=str(data.get("law", "algemeen")),
-        sources=[str(s) for s in data.get("sources") or []],
+        sources=_strings(data.get("sources")),
         owner=str(data.get("owner", "")),
         review_by=review.isoformat() if isinstance(review, date) else str(review or ""),
         retired=bool(data.get("retired", False)),
         read_more_title=str(read_more.get("title", "")),
         read_more_url=str(read_more.get("url", "")),
-        legal=[str(item) for item in data.get("legal") or []],
+        legal=_strings(data.get("legal")),
         status=str(data.get("status", "library" if in_library else "approved")),
-        extra={k: v for k, v in data.items() if k not in EDITED},
+        extra={str(k): v for k, v in data.items() if k not in EDITED},
     )
+
+
+def _strings(value: object) -> list[str]:
+    if value in (None, ""):
+        return []
+    return [str(item) for item in value] if isinstance(value, list) else [str(value)]
 
 
 def save_form(corpus_dir: Path, form: FaqForm, today: date, new: bool = False) -> list[Problem]:

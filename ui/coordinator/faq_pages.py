@@ -12,7 +12,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ingest.problems import Problem
 from ui.coordinator.auth import BASE, CurrentUser
-from ui.coordinator.faq_files import FaqForm, card_paths, read_form, save_form
+from ui.coordinator.faq_files import (
+    CardFile,
+    FaqForm,
+    form_for,
+    path_for,
+    read_card_file,
+    save_form,
+    scan_cards,
+)
 from ui.coordinator.layout import csrf_field, esc, messages, page
 from ui.runtime import Runtime, get_runtime
 from wegwijs.domain import Law
@@ -39,17 +47,18 @@ def review_class(review_by: str, today: date) -> tuple[str, str]:
 async def faq_list(user: CurrentUser, saved: str = "") -> HTMLResponse:
     runtime = get_runtime()
     today = date.today()
+    files = await asyncio.to_thread(scan_cards, runtime.settings.corpus_dir, today)
     rows: dict[str, list[str]] = {"approved": [], "library": []}
     late = 0
-    for path in card_paths(runtime.settings.corpus_dir):
-        form = read_form(runtime.settings.corpus_dir, path.stem)
-        if form is None:
+    for card in files:
+        form = card.form
+        if form is None or card.edit_id is None or card.broken:
             continue
         css, note = review_class(form.review_by, today)
         late += css == "bad"
         status = "ingetrokken" if form.retired else "actief"
         rows["approved" if form.status == "approved" else "library"].append(
-            f"<tr><td><a href='{BASE}/faq/{esc(form.id)}'>{esc(form.question)}</a></td>"
+            f"<tr><td><a href='{BASE}/faq/{esc(card.edit_id)}'>{esc(form.question)}</a></td>"
             f"<td>{esc(form.law)}</td><td>{status}</td>"
             f"<td class='{css}'>{esc(form.review_by)} {esc(note)}</td></tr>"
         )
@@ -63,6 +72,7 @@ async def faq_list(user: CurrentUser, saved: str = "") -> HTMLResponse:
     )
     body = (
         messages(done, "ok")
+        + broken_files_html([card for card in files if card.broken])
         + messages(overdue, "warn")
         + f"<p><a href='{BASE}/faq/new'>Nieuwe vraag toevoegen</a></p>"
         + "<table><caption class='muted'>Goedgekeurde antwoorden van de organisatie</caption>"
@@ -71,6 +81,44 @@ async def faq_list(user: CurrentUser, saved: str = "") -> HTMLResponse:
         f"</caption>{head}<tbody>{''.join(rows['library'])}</tbody></table>"
     )
     return HTMLResponse(page("Antwoordkaarten", body, user.name))
+
+
+def broken_files_html(broken: list[CardFile]) -> str:
+    """Files the chat cannot load, each error as `file:line`, with a link to fix the file."""
+    if not broken:
+        return ""
+    items = []
+    for card in broken:
+        errors = "".join(f"<li>{esc(p)}</li>" for p in card.problems if p.severity == "error")
+        link = (
+            f" <a href='{BASE}/faq/{esc(card.edit_id)}'>Verbeteren</a>"
+            if card.edit_id
+            else " Pas dit bestand zelf aan: de naam moet het id zijn, met .yaml erachter."
+        )
+        items.append(f"<li>{esc(card.rel)}:{link}<ul>{errors}</ul></li>")
+    return (
+        "<div class='box bad' role='alert'><p>Deze bestanden hebben een fout. De chat gebruikt "
+        "de laatste goede versie van zo'n kaart (als die er is) tot de fout is opgelost.</p>"
+        f"<ul>{''.join(items)}</ul></div>"
+    )
+
+
+def file_state_html(card: CardFile, restored: bool) -> str:
+    """On the edit page of a broken file: its errors, which version the form shows, the file."""
+    if not card.broken:
+        return ""
+    errors = [str(p) for p in card.problems if p.severity == "error"]
+    if restored:
+        errors.append(
+            "Het formulier toont de laatste goede versie; die staat nog in de chat. "
+            "Opslaan vervangt het bestand."
+        )
+    elif card.form is None:
+        errors.append("Er is geen eerdere goede versie. Vul het formulier in en sla op.")
+    return messages(errors, "bad") + (
+        "<details><summary>Het bestand zoals het nu is</summary>"
+        f"<pre>{esc(card.text)}</pre></details>"
+    )
 
 
 def faq_form_html(form: FaqForm, new: bool, problems: list[Problem]) -> str:
@@ -160,18 +208,29 @@ async def faq_new(user: CurrentUser) -> HTMLResponse:
 
 @router.get(f"{BASE}/faq/{{entry_id}}")
 async def faq_edit(user: CurrentUser, entry_id: str) -> HTMLResponse:
-    form = _existing(get_runtime(), entry_id)
-    return HTMLResponse(page("Vraag bewerken", faq_form_html(form, False, []), user.name))
+    runtime = get_runtime()
+    card = await asyncio.to_thread(_card_file, runtime, entry_id)
+    form, restored = _form_of(runtime, card)
+    body = file_state_html(card, restored) + faq_form_html(form, False, [])
+    return HTMLResponse(page("Vraag bewerken", body, user.name))
+
+
+def _card_file(runtime: Runtime, entry_id: str) -> CardFile:
+    try:
+        path = path_for(runtime.settings.corpus_dir, entry_id)
+    except ValueError:
+        path = None
+    if path is None or not path.exists():
+        raise HTTPException(404, "Deze vraag bestaat niet.")
+    return read_card_file(runtime.settings.corpus_dir, path, date.today())
+
+
+def _form_of(runtime: Runtime, card: CardFile) -> tuple[FaqForm, bool]:
+    return form_for(runtime.settings.corpus_dir, card, runtime.container.last_good)
 
 
 def _existing(runtime: Runtime, entry_id: str) -> FaqForm:
-    try:
-        form = read_form(runtime.settings.corpus_dir, entry_id)
-    except ValueError:
-        form = None
-    if form is None:
-        raise HTTPException(404, "Deze vraag bestaat niet.")
-    return form
+    return _form_of(runtime, _card_file(runtime, entry_id))[0]
 
 
 async def _save(user_name: str, form: FaqForm, new: bool) -> Response:
