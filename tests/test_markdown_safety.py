@@ -315,3 +315,23 @@ def test_eval_report_never_links_a_javascript_url() -> None:
     assert 'href="javascript' not in html
     assert "javascript:alert(1)" in html  # shown as text, for the evaluator
     assert 'href="https://www.regelhulp.nl/pgb"' in html
+
+
+# --- the widget page (finding 5): nothing from Google Fonts or a CDN --------------------------
+
+
+def test_widget_page_links_nothing_outside_the_server() -> None:
+    import chainlit.server
+
+    from ui.widget_page import install
+
+    original = chainlit.server.get_html_template
+    try:
+        install()
+        page = chainlit.server.get_html_template("")
+    finally:
+        chainlit.server.get_html_template = original
+    assert "fonts.googleapis.com" in original("")  # what Chainlit 2.12 ships
+    urls = re.findall(r"<(?:link|script)\b[^>]*\b(?:href|src)=[\"']?([^\"' >]+)", page)
+    assert urls and all(not re.match(r"(?:https?:)?//", url) for url in urls), urls
+    assert "default-src 'self'" in page and "img-src 'self' data: blob:" in page
