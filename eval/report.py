@@ -16,6 +16,7 @@ from typing import Any
 
 from eval import charts
 from eval.compare import Row, Thresholds, compare, fmt
+from wegwijs.links import is_source_url
 
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "report.html"
 ROUTES = ("answer", "crisis", "medical_refusal", "out_of_scope")
@@ -105,7 +106,7 @@ def failing_case(row: dict[str, Any], failed_runs: int = 1, runs: int = 1) -> st
     failures = "".join(f"<li>{escape(f)}</li>" for f in row["failures"])
     sources = ", ".join(escape(s) for s in row.get("sources", [])) or "geen"
     citations = "".join(
-        f'<li><a href="{escape(c["url"])}">{escape(c["title"] or c["id"])}</a> '
+        f"<li>{citation_link(c)} "
         f"<small>({escape(c['id'])}, {escape(c['law'])})</small>"
         + (f"<br><q>{escape(c['quote'])}</q>" if c.get("quote") else "")
         + "</li>"
@@ -127,6 +128,16 @@ def failing_case(row: dict[str, Any], failed_runs: int = 1, runs: int = 1) -> st
         f"<p><b>Bronnen in de top 5</b>: {sources}</p>"
         f"<p><b>Citaten</b>:</p><ul>{citations or '<li>geen</li>'}</ul></details>"
     )
+
+
+def citation_link(citation: dict[str, Any]) -> str:
+    """A link only for a valid https source URL; anything else (a provider's `javascript:`)
+    is shown as text, so the evaluator sees it and clicking it does nothing."""
+    title = escape(citation["title"] or citation["id"])
+    url = str(citation.get("url") or "")
+    if is_source_url(url):
+        return f'<a href="{escape(url)}" rel="noreferrer">{title}</a>'
+    return f"{title} <code>{escape(url)}</code>" if url else title
 
 
 def _short(text: str, limit: int) -> str:

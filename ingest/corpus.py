@@ -40,6 +40,22 @@ class Corpus:
     def card(self, card_id: str) -> Card | None:
         return next((card for card in self.cards if card.id == card_id), None)
 
+    def source_urls(self) -> list[str]:
+        """Every URL the corpus cites: documents, cards (and their law articles), the
+        gemeenten's contacts, the providers. All passed `wegwijs.links.is_source_url`."""
+        urls: list[str] = []
+        for doc in self.documents:
+            urls += [*doc.sources, *(item.url for item in doc.legal)]
+            urls += [doc.read_more.url] if doc.read_more else []
+        for card in self.cards:
+            urls += [*card.sources, *(item.url for item in card.legal)]
+            urls += [card.read_more.url] if card.read_more else []
+        for contacts in self.gemeenten.values():
+            for contact in contacts.contacts:
+                urls += [url for url in (contact.source, contact.url) if url]
+        urls += [provider.url for provider in self.providers if provider.url]
+        return urls
+
     @property
     def has_errors(self) -> bool:
         return any(p.severity == "error" for p in self.problems)

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.metadata import URL_PATTERN, as_date, parse_yaml
+from ingest.metadata import URL_HINT, as_date, parse_yaml
 from ingest.problems import Problem, error
 from wegwijs.domain import GemeenteContacts, LocalContact
+from wegwijs.links import is_source_url
 
 ROLES = ("wmo_loket", "steunpunt_mantelzorg", "clientondersteuning")
 
@@ -36,8 +37,10 @@ def load_gemeenten(folder: Path, root: Path) -> tuple[dict[str, GemeenteContacts
                 problems.append(error(rel, 1, f"{role}: 'name' en 'source' zijn nodig"))
                 continue
             urls = [str(fields.get(key, "")) for key in ("source", "url") if fields.get(key)]
-            if any(not URL_PATTERN.match(url) for url in urls):
-                problems.append(error(rel, 1, f"{role}: 'url' of 'source' is geen URL"))
+            if any(not is_source_url(url) for url in urls):
+                problems.append(
+                    error(rel, 1, f"{role}: 'url' of 'source' is geen URL ({URL_HINT})")
+                )
                 continue
             contacts.append(
                 LocalContact(

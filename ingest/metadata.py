@@ -11,9 +11,11 @@ import yaml
 from ingest.problems import Problem, error, warning
 from wegwijs.domain import Law, Legal, ReadMore
 from wegwijs.legal import is_law_text, legal_link
+from wegwijs.links import is_source_url
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-URL_PATTERN = re.compile(r"^https?://\S+$")
+# Shown with a refused URL: what a source URL must look like (wegwijs.links.SOURCE_URL).
+URL_HINT = "alleen https://, zonder spaties, haakjes of < >"
 REQUIRED = ("id", "title", "law", "sources", "checked", "review_by")
 KNOWN = frozenset((*REQUIRED, "municipalities", "audience", "needs_review", "read_more", "legal"))
 
@@ -57,20 +59,20 @@ def parse_yaml(text: str, path: str, offset: int = 0) -> tuple[Any, list[Problem
 
 
 def check_sources(value: Any, path: str, line: int, problems: list[Problem]) -> list[str]:
-    """A list of http(s) URLs; each problem is added to `problems`."""
+    """A list of https URLs; each problem is added to `problems`."""
     if value in (None, ""):
         return []
     if not isinstance(value, list):
         problems.append(error(path, line, "'sources' moet een lijst van URL's zijn"))
         return []
     for source in value:
-        if not URL_PATTERN.match(str(source)):
-            problems.append(error(path, line, f"bron is geen URL: '{source}'"))
+        if not is_source_url(str(source)):
+            problems.append(error(path, line, f"bron is geen URL: '{source}' ({URL_HINT})"))
     return [str(s) for s in value]
 
 
 def check_read_more(value: Any, path: str, line: int, problems: list[Problem]) -> ReadMore | None:
-    """The readable source: required, a title and an http(s) URL that is not a bare law text."""
+    """The readable source: required, a title and an https URL that is not a bare law text."""
     if value in (None, "", {}):
         problems.append(
             error(path, line, "veld 'read_more' ontbreekt: een leesbare pagina (title en url)")
@@ -80,8 +82,8 @@ def check_read_more(value: Any, path: str, line: int, problems: list[Problem]) -
         problems.append(error(path, line, "'read_more' moet 'title' en 'url' hebben"))
         return None
     url = str(value["url"]).strip()
-    if not URL_PATTERN.match(url):
-        problems.append(error(path, line, f"read_more: geen URL: '{url}'"))
+    if not is_source_url(url):
+        problems.append(error(path, line, f"read_more: geen URL: '{url}' ({URL_HINT})"))
         return None
     if is_law_text(url):
         problems.append(

@@ -7,8 +7,10 @@ import io
 import re
 from pathlib import Path
 
+from ingest.metadata import URL_HINT
 from ingest.problems import Problem, error, warning
 from wegwijs.domain import SERVICE_TYPES, Provider
+from wegwijs.links import is_source_url
 
 COLUMNS = (
     "name",
@@ -86,8 +88,8 @@ def _parse_providers_csv(text: str, rel: str) -> tuple[list[Provider], list[Prob
         if example not in ("true", "false"):
             row_problems.append(error(rel, line, "'example' moet true of false zijn"))
         url = (row.get("url") or "").strip()
-        if url and not url.startswith(("http://", "https://")):
-            row_problems.append(warning(rel, line, f"url begint niet met https://: '{url}'"))
+        if url and not is_source_url(url):
+            row_problems.append(error(rel, line, f"url is geen URL: '{url}' ({URL_HINT})"))
         problems.extend(row_problems)
         if any(p.severity == "error" for p in row_problems):
             continue

@@ -36,6 +36,11 @@ BROKEN = {
     "missing name": 'contacts:\n  - id: x\n    phones: ["113"]\n',
     "duplicate id": GOOD + GOOD.removeprefix("contacts:\n"),
     "misspelt key": "contact:\n  - id: x\n    name: X\n",
+    "link that is no https address": (
+        'contacts:\n  - id: x\n    name: X\n    phones: ["113"]\n'
+        '    chat_url: "https://x.nl/a)![p](https://evil.example/p.png)"\n'
+    ),
+    "javascript link": 'contacts:\n  - id: x\n    name: X\n    url: "javascript:alert(1)"\n',
 }
 
 

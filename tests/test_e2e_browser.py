@@ -2,6 +2,9 @@
 
 The app runs with a temporary data dir and a temporary copy of the corpus (FAQ edits do not
 touch the repository). Screenshots go to test-artifacts/ (git-ignored).
+
+Every browser context blocks and records any request that would leave loopback (issue 12:
+no visitor's browser may talk to Google Fonts, a CDN or an image host in an answer).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -44,6 +48,7 @@ USER, PASSWORD = "coordinator-test", "een-lang-wachtwoord"
 FAQ_ID = "faq-aftrek-zorgkosten"
 FAQ_QUESTION = "Kan ik zorgkosten aftrekken bij de belasting?"
 MESSAGES_PER_MINUTE = 30  # well above what the browser tests send; the flood test goes over it
+LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 
 
 @dataclass
@@ -137,11 +142,44 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser: playwright_api.Browser) -> Iterator[Page]:
-    context = browser.new_context(locale="nl-NL", viewport={"width": 430, "height": 900})
+def outbound() -> list[str]:
+    """URLs the browser tried to fetch from outside loopback (each one was blocked)."""
+    return []
+
+
+def new_context(
+    browser: playwright_api.Browser, outbound: list[str], **options: object
+) -> playwright_api.BrowserContext:
+    context = browser.new_context(locale="nl-NL", **options)  # type: ignore[arg-type]
     context.set_default_timeout(30_000)
+
+    def guard(route: playwright_api.Route) -> None:
+        url = route.request.url
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname not in LOOPBACK:
+            outbound.append(url)
+            route.abort("blockedbyclient")
+        else:
+            route.continue_()
+
+    context.route("**/*", guard)
+    return context
+
+
+@pytest.fixture
+def page(browser: playwright_api.Browser, outbound: list[str]) -> Iterator[Page]:
+    context = new_context(browser, outbound, viewport={"width": 430, "height": 900})
     yield context.new_page()
     context.close()
+
+
+def external_links(page: Page) -> list[str]:
+    """Stylesheets, preconnects and scripts in the document that point away from loopback
+    (a preconnect opens a connection without a request the guard would see)."""
+    urls: list[str] = page.evaluate(
+        "() => [...document.querySelectorAll('link[href], script[src]')].map(e => e.href || e.src)"
+    )
+    return [u for u in urls if u.startswith("http") and urlsplit(u).hostname not in LOOPBACK]
 
 
 def shot(page: Page, name: str) -> None:
@@ -209,19 +247,23 @@ def test_crisis_message_shows_card_with_113(page: Page, server: Server) -> None:
 
 
 def test_faq_edit_by_coordinator_reaches_the_widget(
-    browser: playwright_api.Browser, page: Page, server: Server
+    browser: playwright_api.Browser, page: Page, server: Server, outbound: list[str]
 ) -> None:
+    """The edit reaches the chat; an image or a link to an unknown host in it does not."""
     marker = f"Testzin {int(time.time())} van de coördinator."
     sign_in(page, server, f"/wegwijs/coordinator/faq/{FAQ_ID}")
     field = page.get_by_label("Antwoord (B1, hooguit 120 woorden)")
-    field.fill(f"{marker} Kijk op belastingdienst.nl of je zorgkosten mag aftrekken.")
+    field.fill(
+        f"{marker} Kijk op belastingdienst.nl of je zorgkosten mag aftrekken. "
+        "![x](https://evil.example/p.png) Of [klik](https://evil.example) hier."
+    )
     page.get_by_role("button", name="Opslaan").click()
     expect(page.get_by_role("status")).to_contain_text("Opgeslagen")
     shot(page, "coordinator-faq-list")
     assert marker in (server.corpus / "faq" / f"{FAQ_ID}.yaml").read_text()
 
     deadline = time.monotonic() + 60
-    chat = browser.new_context(locale="nl-NL").new_page()
+    chat = new_context(browser, outbound).new_page()
     while True:
         chat.goto(server.url)
         answer = ask(chat, FAQ_QUESTION)
@@ -230,7 +272,30 @@ def test_faq_edit_by_coordinator_reaches_the_widget(
         assert time.monotonic() < deadline, "the edited FAQ answer did not reach the chat"
         time.sleep(5)
     shot(chat, "widget-edited-faq")
+    expect(answer).to_contain_text("Of klik hier.")  # the words stay
+    assert answer.locator("img[src*='evil'], a[href*='evil']").count() == 0
+    # While the answer streams, ui/app.py shows the raw text; the page's Content-Security-Policy
+    # (ui/widget_page.py) is what keeps the browser from fetching the image then.
+    assert outbound == []
     chat.context.close()
+
+
+def test_nothing_leaves_loopback_in_the_widget_or_the_embed(
+    page: Page, server: Server, outbound: list[str]
+) -> None:
+    """No fonts, stylesheets or images from Google, a CDN or anyone else: not on the chat page
+    with an answer shown, not in the widget embedded on a host page."""
+    page.goto(server.url)
+    ask(page, FAQ_QUESTION)
+    assert external_links(page) == []
+    assert outbound == []
+    page.set_viewport_size({"width": 1100, "height": 800})
+    page.goto(f"{server.url}/wegwijs/embed-example")
+    page.locator("#chainlit-copilot-button").click()
+    expect(page.locator("#chat-input")).to_be_visible()
+    page.wait_for_timeout(1000)  # the widget adds its fonts after it mounts
+    assert external_links(page) == []
+    assert outbound == []
 
 
 def test_example_host_page_opens_embedded_widget(page: Page, server: Server) -> None:

@@ -163,7 +163,7 @@ async def answer_message(content: str, card_id: str | None = None) -> None:
         if isinstance(event, ChatResult):
             result = event
         else:
-            await reply.stream_token(event)
+            await reply.stream_token(widget_text(event))  # sanitised while streaming too
     if result is None:
         return
     cl.user_session.set("postcode4", result.postcode4)

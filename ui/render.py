@@ -1,13 +1,24 @@
-"""Turn an Answer into what the widget shows: text, numbered sources, marks, crisis card."""
+"""Turn an Answer into what the widget shows: text, numbered sources, marks, crisis card.
+
+Everything shown as Markdown passes `wegwijs.safe_markdown.safe_markdown` last: no images, and
+links only to https hosts on the allowlist (`link_allowlist`: the `ui.link_hosts` setting plus
+the hosts of the corpus' own source URLs and the organisation's contact page).
+"""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import chainlit as cl
 
+from wegwijs.config import Settings
 from wegwijs.domain import Answer, Strategy
+from wegwijs.links import LinkAllowlist, host_of, is_source_url
+from wegwijs.safe_markdown import escape_markdown, safe_markdown
+
+if TYPE_CHECKING:
+    from ingest.corpus import Corpus
 
 FAQ_MARK = "**Goedgekeurd antwoord** van de organisatie."
 LIBRARY_MARK = (
@@ -24,8 +35,23 @@ LOW_CONFIDENCE_MARK = (
 TEL_LINK = re.compile(r"\[([^\]]+)\]\(tel:[^)]*\)")
 
 
-def widget_text(text: str) -> str:
-    return TEL_LINK.sub(r"**\1**", text)
+def link_allowlist(settings: Settings, corpus: Corpus | None = None) -> LinkAllowlist:
+    urls = [settings.organisation.contact_url, *(corpus.source_urls() if corpus else ())]
+    hosts = [host for host in map(host_of, urls) if host]
+    return LinkAllowlist([*settings.ui.link_hosts, *hosts])
+
+
+def widget_text(text: str, links: LinkAllowlist | None = None) -> str:
+    """Markdown for the widget; without `links`, the running server's allowlist."""
+    return safe_markdown(
+        TEL_LINK.sub(r"**\1**", text), links if links is not None else _server_links()
+    )
+
+
+def _server_links() -> LinkAllowlist:
+    from ui.runtime import get_runtime
+
+    return get_runtime().links
 
 
 def source_label(url: str) -> str:
@@ -34,9 +60,9 @@ def source_label(url: str) -> str:
     return bare if len(bare) <= 60 else bare[:57] + "..."
 
 
-def render_answer(answer: Answer) -> tuple[str, list[Any]]:
+def render_answer(answer: Answer, links: LinkAllowlist | None = None) -> tuple[str, list[Any]]:
     """Answer text, marks, and the sources: the readable page first, the law article behind it."""
-    parts = [widget_text(answer.answer)]
+    parts = [answer.answer]
     if answer.strategy is Strategy.faq:
         parts.append(FAQ_MARK)
     elif answer.strategy is Strategy.card:
@@ -47,14 +73,20 @@ def render_answer(answer: Answer) -> tuple[str, list[Any]]:
         lines = ["**Lees meer**", ""]
         for number, citation in enumerate(answer.citations, start=1):
             heading = f" – {citation.heading}" if citation.heading else ""
-            lines.append(f"{number}. [{citation.title}{heading}]({citation.url})")
+            lines.append(f"{number}. {_link(citation.title + heading, citation.url)}")
             if citation.legal:
-                laws = ", ".join(f"[{item.label}]({item.url})" for item in citation.legal)
+                laws = ", ".join(_link(item.label, item.url) for item in citation.legal)
                 lines.append(f"   Wet: {laws}")
             if citation.quote:
-                lines.append(f"   > {citation.quote}")
+                lines.append(f"   > {escape_markdown(citation.quote)}")
         parts.append("\n".join(lines))
-    return "\n\n".join(parts), []
+    return widget_text("\n\n".join(parts), links), []
+
+
+def _link(label: str, url: str) -> str:
+    """`[label](url)` with the label shown literally; only the label for a bad URL."""
+    text = escape_markdown(label)
+    return f"[{text}]({url})" if is_source_url(url) else text
 
 
 def actions_for(answer: Answer) -> list[cl.Action]:

@@ -18,6 +18,7 @@ from ui.coordinator.guard import CoordinatorGuard
 from ui.coordinator.routes import coordinator_routers
 from ui.runtime import get_runtime
 from ui.texts import text
+from ui.widget_page import install as install_widget_page
 
 _installed = False
 _guarded = False
@@ -41,6 +42,7 @@ def install() -> None:
     global _installed
     if _installed:
         return
+    install_widget_page()  # the chat page without Google Fonts or a CDN
     before = len(app.router.routes)
     app.add_api_route(INGEST_PATH, admin_ingest, methods=["POST"])
     app.add_api_route("/wegwijs/privacy", privacy_page, methods=["GET"])

@@ -19,6 +19,7 @@ from ui.coordinator.session import SessionSigner, load_secret
 from ui.coordinator.throttle import LoginThrottle
 from ui.coordinator.users import UserStore
 from ui.data_layer import WegwijsDataLayer
+from ui.render import link_allowlist
 from wegwijs.chat import ChatService
 from wegwijs.config import Settings, load_settings
 from wegwijs.container import Container
@@ -42,6 +43,7 @@ class Runtime:
         self.settings = settings
         self.container = Container(settings)
         self.token = ""
+        self.links = link_allowlist(settings)  # + the corpus' own hosts after each ingest
         self._lock = asyncio.Lock()
         self._fingerprint: tuple[tuple[str, int, int], ...] = ()
         self._watcher: asyncio.Task[None] | None = None
@@ -161,6 +163,7 @@ class Runtime:
         corpus = self.container.load_corpus()
         report = self.container.ingest_pipeline.run(corpus, rebuild=rebuild)
         self.container.corpus_changed(corpus)
+        self.links = link_allowlist(self.settings, corpus)
         return report
 
     async def _watch(self) -> None:

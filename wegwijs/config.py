@@ -89,6 +89,24 @@ class OrganisationSettings(BaseModel):
     huisartsenpost_phone: str = ""
 
 
+# Hosts a link in the widget may point at, next to the hosts of the corpus' own source URLs:
+# the sources in ../shared/facts, thuisarts.nl (the medical refusal) and the crisis lines.
+LINK_HOSTS = (
+    "wetten.overheid.nl",
+    "www.rijksoverheid.nl",
+    "www.regelhulp.nl",
+    "www.svb.nl",
+    "www.mantelzorg.nl",
+    "www.hetcak.nl",
+    "www.ciz.nl",
+    "www.thuisarts.nl",
+    "www.113.nl",
+    "www.deluisterlijn.nl",
+    "www.veiligthuis.nl",
+    "www.alzheimer-nederland.nl",
+)
+
+
 class UiSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8000
@@ -100,6 +118,7 @@ class UiSettings(BaseModel):
     client_ip_header: str = ""
     # The widget's public address, e.g. https://chat.org.nl (default: http://host:port).
     public_url: str = Field(default="", pattern=r"^$|^https?://[A-Za-z0-9.-]+(:[0-9]+)?/?$")
+    link_hosts: list[str] = Field(default_factory=lambda: list(LINK_HOSTS))
 
 
 class Settings(BaseSettings):

@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from wegwijs.domain import Contact
+from wegwijs.links import is_source_url
 
 Situation = Literal["suicide", "violence", "emergency", "talk", "dementia", "medical"]
 
@@ -67,6 +68,13 @@ class _Entry(BaseModel):
     chat_url: str = ""
     available_24_7: bool = False
     priority: int = 100
+
+    @field_validator("url", "chat_url")
+    @classmethod
+    def _https(cls, url: str) -> str:
+        if url and not is_source_url(url):
+            raise ValueError(f"{url!r} is no plain https:// address")
+        return url
 
     @field_validator("phones")
     @classmethod

@@ -13,6 +13,8 @@ from typing import Any
 from assistant.base import AnswerRequest
 from assistant.providers import LocalQuestion, ProviderDirectory, display_name
 from wegwijs.domain import Answer, Citation, Provider, Route, ScoredChunk, Strategy
+from wegwijs.links import is_source_url
+from wegwijs.safe_markdown import escape_markdown
 
 MAX_LISTED = 6
 
@@ -40,12 +42,15 @@ class LocalProvidersStrategy:
             text = t["providers_none"].format(service=service, gemeente=local.gemeente)
             return _answer(text.strip(), [])
         lines = [t["providers_intro"].format(service=service, gemeente=local.gemeente)]
-        for provider in found:
-            description = f": {provider.description}" if provider.description else ""
-            contact = ", ".join(x for x in (provider.phone, provider.url) if x)
+        for provider in found:  # listing fields are data: shown literally, never as Markdown
+            description = (
+                f": {escape_markdown(provider.description)}" if provider.description else ""
+            )
+            url = provider.url if is_source_url(provider.url) else ""
+            contact = ", ".join(x for x in (escape_markdown(provider.phone), url) if x)
             lines.append(
                 t["provider_line"].format(
-                    name=display_name(provider),
+                    name=escape_markdown(display_name(provider)),
                     description=description,
                     contact=f" ({contact})" if contact else "",
                 )
