@@ -23,13 +23,20 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $(STAMP)
 
 # Debian packages the tests need (the browser tests drive Debian's Chromium: never a browser
-# download). Installed only when missing, with sudo when not root.
+# download; the store tests start their own PostgreSQL from Debian's server binaries, which
+# live under /usr/lib/postgresql/<version>/bin). Installed only when missing, with sudo when
+# not root.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PG_INITDB := /usr/lib/postgresql/*/bin/initdb
 system-packages:
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "make: installing Debian's chromium (browser tests)"; \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+	@compgen -G "$(PG_INITDB)" >/dev/null || command -v initdb >/dev/null 2>&1 || { \
+		echo "make: installing Debian's postgresql (store tests on a real server)"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql >/dev/null; }
 
 run: install
 	$(BIN)/wegwijs ingest

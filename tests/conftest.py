@@ -23,6 +23,8 @@ from wegwijs.config import EmbeddingSettings, RetrievalSettings, Settings, Vecto
 from wegwijs.container import Container
 from wegwijs.embedding import SentenceTransformerEmbedder
 
+pytest_plugins = ["tests.pg_server"]  # postgres_server, postgres_url: a real PostgreSQL
+
 ROOT = Path(__file__).resolve().parent.parent
 MODEL_PATH = ROOT / "var" / "models" / "multilingual-e5-small"
 FIXED_CORPUS = Path(__file__).resolve().parent / "data" / "corpus"

@@ -1,4 +1,5 @@
-"""Contract tests: the SQL store and the in-memory store behave the same."""
+"""Contract tests: the SQL store (SQLite and a real PostgreSQL) and the in-memory store behave
+the same."""
 
 from __future__ import annotations
 
@@ -17,12 +18,23 @@ from wegwijs.conversations import (
 )
 
 
-@pytest.fixture(params=["sqlite", "memory"])
+@pytest.fixture(params=["sqlite", "memory", pytest.param("postgres", marks=pytest.mark.postgres)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ConversationStore]:
     if request.param == "sqlite":
         yield SqlConversationStore(f"sqlite:///{tmp_path / 'c.db'}")
+    elif request.param == "postgres":
+        store = SqlConversationStore(request.getfixturevalue("postgres_url"))
+        yield store
+        store.engine.dispose()
     else:
         yield MemoryConversationStore()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def sql_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "postgres":
+        return str(request.getfixturevalue("postgres_url"))
+    return f"sqlite:///{tmp_path / 'c.db'}"
 
 
 def _exchange(question: str, age: timedelta = timedelta(0)) -> Exchange:
@@ -87,11 +99,11 @@ def test_feedback_is_one_per_answer_the_last_one_counts(store: ConversationStore
     assert [(f.exchange_id, f.value) for f in store.feedback()] == [(exchange.id, 0)]
 
 
-def test_a_database_error_carries_no_question_text(tmp_path: Path) -> None:
+def test_a_database_error_carries_no_question_text(sql_url: str) -> None:
     """Issue 12: SQLAlchemy put the statement's parameters (the question) in its error text."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    store = SqlConversationStore(f"sqlite:///{tmp_path / 'c.db'}")
+    store = SqlConversationStore(sql_url)
     exchange = _exchange("Mijn buurman Jan Jansen valt steeds")
     store.record(exchange)
     with pytest.raises(SQLAlchemyError) as caught:

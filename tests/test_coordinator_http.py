@@ -34,14 +34,23 @@ EMBEDDER = "https://www.org.nl"  # a site on the embed allowlist (same site as t
 USER, PASSWORD = "anna", "een-lang-wachtwoord"
 
 
+# Tests that touch the accounts' SQL run on SQLite and on a real PostgreSQL too.
+ON_BOTH = pytest.mark.parametrize(
+    "runtime", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+
+
 @pytest.fixture
-def runtime(tmp_path: Path) -> Iterator[Runtime]:
+def runtime(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
     (tmp_path / "corpus" / "faq").mkdir(parents=True)
+    on_postgres = getattr(request, "param", "sqlite") == "postgres"
     settings = Settings(
         data_dir=tmp_path / "data",
         corpus_dir=tmp_path / "corpus",
         vector_store=VectorStoreSettings(mode="memory"),
-        store=StoreSettings(database_url=""),
+        store=StoreSettings(
+            database_url=request.getfixturevalue("postgres_url") if on_postgres else ""
+        ),
         ui=UiSettings(host="127.0.0.1", port=8000, embed_allowlist=[EMBEDDER]),
     )
     runtime = Runtime(settings)
@@ -146,6 +155,7 @@ def test_passwords_over_72_bytes_are_refused_with_a_message(
     assert result.exit_code == 1 and "te lang" in result.output, result.output
 
 
+@ON_BOTH
 def test_login_is_throttled_per_account_and_per_ip_in_the_sql_store(
     runtime: Runtime, client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -266,6 +276,7 @@ def test_state_changes_from_another_origin_are_refused(client: TestClient) -> No
 # Finding 7: sessions after logout and password reset, non-ASCII input, file modes, Host header.
 
 
+@ON_BOTH
 def test_a_session_ends_at_logout_and_at_a_password_reset(
     runtime: Runtime, client: TestClient
 ) -> None:

@@ -77,3 +77,13 @@ def test_the_probes_call_routes_the_app_serves() -> None:
     for path in [*YAML_FILES, DEPLOY / "Dockerfile", DEPLOY / "Caddyfile"]:
         probes |= set(re.findall(r"(/(?:healthz|readyz))\b", path.read_text(encoding="utf-8")))
     assert probes == {"/healthz", "/readyz"} and probes <= served
+
+
+def test_the_database_url_in_the_env_example_has_an_installed_driver() -> None:
+    """The production profile once asked for asyncpg, which was never installed."""
+    from sqlalchemy import create_engine
+
+    text = (DEPLOY / "wegwijs.env.example").read_text(encoding="utf-8")
+    url = re.search(r"^WEGWIJS_STORE__DATABASE_URL=(\S+)$", text, re.M)
+    assert url and url.group(1).startswith("postgresql+psycopg://")
+    create_engine(url.group(1)).dispose()  # imports the driver; connects to nothing

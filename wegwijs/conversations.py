@@ -22,15 +22,14 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    create_engine,
     delete,
-    event,
     insert,
     select,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.pool import NullPool
+
+from wegwijs.database import make_engine, prepare
 
 T = TypeVar("T")
 
@@ -152,24 +151,20 @@ links_table = Table(
 
 class SqlConversationStore:
     def __init__(self, url: str) -> None:
-        # hide_parameters: an error message never carries a question's text into a log.
-        # SQLite: a connection per unit of work (NullPool), so a database file that was removed
-        # or restored is picked up at once instead of through a pooled handle to the old file.
-        sqlite = url.startswith("sqlite")
-        options = {"poolclass": NullPool} if sqlite and ":memory:" not in url else {}
-        self.engine = create_engine(url, future=True, hide_parameters=True, **options)
-        if sqlite:
-            event.listen(self.engine, "connect", _sqlite_busy_timeout)
-        metadata.create_all(self.engine)
+        # SQLite: a connection per unit of work, tables made here. PostgreSQL: a pool, the
+        # schema from the migrations (wegwijs.database).
+        self.engine = make_engine(url)
+        self.sqlite = self.engine.dialect.name == "sqlite"
+        prepare(self.engine, metadata)
 
     def _write(self, work: Callable[[Connection], T]) -> T:
-        """One transaction; when the tables are gone (the file was removed), they are made
-        again and the work is retried once: the store recovers by itself."""
+        """One transaction; when the SQLite tables are gone (the file was removed), they are
+        made again and the work is retried once: the store recovers by itself."""
         try:
             with self.engine.begin() as conn:
                 return work(conn)
         except OperationalError as exc:
-            if "no such table" not in str(exc.orig):
+            if not self.sqlite or "no such table" not in str(exc.orig):
                 raise
             metadata.create_all(self.engine)
             with self.engine.begin() as conn:
@@ -243,13 +238,6 @@ class SqlConversationStore:
         query = select(links_table.c.exchange_id).where(links_table.c.message_id == message_id)
         with self.engine.connect() as conn:
             return conn.execute(query).scalar_one_or_none()
-
-
-def _sqlite_busy_timeout(dbapi_connection: object, _record: object) -> None:
-    """Wait at most 2 s for a lock (the default 5 s holds a reply that long)."""
-    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
-    cursor.execute("PRAGMA busy_timeout = 2000")
-    cursor.close()
 
 
 def _aware(value: datetime) -> datetime:

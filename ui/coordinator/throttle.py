@@ -16,6 +16,8 @@ from sqlalchemy import Column, Float, Integer, MetaData, String, Table, delete, 
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from wegwijs.database import prepare
+
 PER_ACCOUNT = 5
 PER_IP = 20
 WINDOW_SECONDS = 900
@@ -45,7 +47,7 @@ class LoginThrottle:
         self.engine = engine
         self.limits = {"user": per_account, "ip": per_ip}
         self.window = window_seconds
-        metadata.create_all(engine)
+        prepare(engine, metadata)
 
     def attempt(self, account: str, address: str, now: float | None = None) -> int:
         """Count one attempt; the seconds to wait if the account or address is over its limit,

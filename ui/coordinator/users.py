@@ -24,7 +24,6 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    create_engine,
     inspect,
     make_url,
     select,
@@ -32,6 +31,8 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine
+
+from wegwijs.database import make_engine, prepare
 
 Role = Literal["coordinator", "admin"]
 ROLES: tuple[Role, ...] = ("coordinator", "admin")
@@ -70,9 +71,10 @@ class UserStore:
         self.url = url
         self.rounds = rounds
         keep_private(url)
-        self.engine = create_engine(url, future=True)
-        metadata.create_all(self.engine)
-        add_session_version(self.engine)
+        self.engine = make_engine(url)  # hides parameters; a checked pool on PostgreSQL
+        prepare(self.engine, metadata)
+        if self.engine.dialect.name == "sqlite":
+            add_session_version(self.engine)
 
     def save(self, name: str, password: str, role: Role) -> User:
         """Create the account, or set a new password and role when it exists (which also ends
