@@ -61,9 +61,16 @@ class Corpus:
         return any(p.severity == "error" for p in self.problems)
 
 
+class CorpusUnavailable(RuntimeError):
+    """The corpus folder is missing or lost everything: a fault (an unmounted volume, a folder
+    moved away), never an edit. Ingest stops; the index keeps answering."""
+
+
 def load_corpus(root: Path, today: date | None = None, last_good: LastGood | None = None) -> Corpus:
     """Everything under `root`. With `last_good`, an answer-card file that fails to load is
     served in its last good version (see `ingest.last_good`)."""
+    if not root.is_dir():
+        raise CorpusUnavailable(f"corpus folder {root} is missing or no folder")
     today = today or date.today()
     corpus = Corpus(root=root)
     seen: dict[str, str] = {}

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ingest.chunker import NAMESPACE, chunk_document, embedding_text
-from ingest.corpus import Corpus, faq_hash
+from ingest.corpus import Corpus, CorpusUnavailable, faq_hash
 from ingest.problems import Problem
 from wegwijs.domain import Card, Chunk
 from wegwijs.embedding import Embedder
@@ -103,6 +103,10 @@ class IngestPipeline:
         self.store.ensure_collection(self.embedder.dim)
         planned = self.plan(corpus)
         stored = {} if rebuild else self.store.stored_documents()
+        if stored and not planned:
+            raise CorpusUnavailable(
+                f"the corpus has no documents, the index {len(stored)}: not emptying the index"
+            )
         if rebuild:
             self.store.delete_docs(self.store.stored_documents().keys())
         to_write: list[Chunk] = []

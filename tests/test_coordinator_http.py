@@ -336,3 +336,33 @@ def test_embed_example_does_not_reflect_the_host_header(client: TestClient) -> N
     assert 'src="http://127.0.0.1:8000/copilot/index.js"' in evil.text
     local = client.get("/wegwijs/embed-example", headers={"Host": "localhost:8000"})
     assert 'src="http://localhost:8000/copilot/index.js"' in local.text
+
+
+# Finding 7: nothing could erase one conversation on request.
+
+
+def test_a_coordinator_finds_and_erases_one_conversation(
+    client: TestClient, runtime: Runtime
+) -> None:
+    from wegwijs.conversations import Exchange, Feedback
+
+    store = runtime.container.conversations
+    mine = Exchange("gesprek-1", "Mijn moeder Riet krijgt geen thuiszorg", "a", "answer", "card")
+    other = Exchange("gesprek-2", "Hoe werkt respijtzorg?", "a", "answer", "card")
+    for exchange in (mine, other):
+        store.record(exchange)
+        store.add_feedback(Feedback(exchange.id, 0))
+    assert sign_in(client).status_code == 303
+    found = client.get(f"{BASE}/erase", params={"q": "riet"})
+    assert "Mijn moeder Riet" in found.text and "respijtzorg" not in found.text
+    token = token_in(found.text)
+    data = {"conversation": "gesprek-1", "q": "riet", "csrf": token}
+    assert client.post(f"{BASE}/erase", data=without_csrf(data)).status_code == 403
+    done = client.post(f"{BASE}/erase", data=data)
+    assert done.status_code == 200 and "Gesprek gewist: 1 vragen" in done.text
+    assert [e.conversation_id for e in store.exchanges()] == ["gesprek-2"]
+    assert [f.exchange_id for f in store.feedback()] == [other.id]
+
+
+def without_csrf(data: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in data.items() if k != "csrf"}

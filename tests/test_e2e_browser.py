@@ -244,6 +244,10 @@ def test_crisis_message_shows_card_with_113(page: Page, server: Server) -> None:
     expect(card).to_be_visible(timeout=20_000)  # the card's JSX is loaded on first use
     expect(card.locator("a[href='tel:113']")).to_be_visible()
     shot(page, "widget-crisis")
+    # Issue 12: the card's props were also written to ui/.files/<session>/ for up to an hour.
+    files = ROOT / "ui" / ".files"
+    traces = [p for p in files.rglob("*") if p.is_file() and b"tel:113" in p.read_bytes()]
+    assert traces == [], traces
 
 
 def test_faq_edit_by_coordinator_reaches_the_widget(

@@ -105,6 +105,18 @@ async def refuse_edit(sid: str, payload: Any) -> None:
     log.info("edit_message refused (editing is switched off)")
 
 
+class InlineCard(cl.CustomElement):
+    """A custom element whose props travel inside the element message only. Chainlit would also
+    write them to a file in the session's folder (ui/.files/) for up to an hour: for a crisis
+    card that is a trace of someone's crisis on disk. The widget renders a custom element from
+    its props; the key only satisfies Chainlit's check that an element has a source."""
+
+    async def _create(self, persist: bool = True) -> bool:
+        self.chainlit_key = self.chainlit_key or self.id
+        self.persisted = True
+        return True
+
+
 @cache
 def message_limit() -> SlidingWindowLimit:
     return SlidingWindowLimit(get_runtime().settings.ui.messages_per_minute)
@@ -169,14 +181,14 @@ async def answer_message(content: str, card_id: str | None = None) -> None:
     cl.user_session.set("postcode4", result.postcode4)
     answer = result.answer
     if answer.route is Route.crisis:
-        card = cl.CustomElement(name="CrisisCard", props=crisis_card_props(answer))
+        card = InlineCard(name="CrisisCard", props=crisis_card_props(answer))
         reply.content = widget_text(answer.answer)
         reply.elements = [card]  # type: ignore[list-item]
     else:
         reply.content, reply.elements = render_answer(answer)
         reply.actions = actions_for(answer)
         if answer.concern:
-            box = cl.CustomElement(name="CrisisCard", props=concern_card_props(answer))
+            box = InlineCard(name="CrisisCard", props=concern_card_props(answer))
             reply.elements = [box, *reply.elements]  # type: ignore[list-item]
     await reply.send()  # also ends a stream; sends the source elements
     # The widget may attach feedback to the message or to the run step around it.

@@ -60,4 +60,5 @@ def install() -> None:
         return without_third_parties(original(root_path))
 
     get_html_template.wegwijs_wrapped = True  # type: ignore[attr-defined]
+    get_html_template.wegwijs_original = original  # type: ignore[attr-defined]
     chainlit.server.get_html_template = get_html_template

@@ -88,7 +88,8 @@ async def providers_upload(
 async def insight_page(user: CurrentUser) -> HTMLResponse:
     container = get_runtime().container
     store = container.conversations
-    exchanges, feedback = store.exchanges(), store.feedback()
+    exchanges = await asyncio.to_thread(store.exchanges)
+    feedback = await asyncio.to_thread(store.feedback)
     missing = unanswered(exchanges, feedback)
     groups = await asyncio.to_thread(group_similar, missing, container.embedder)
     rows = []
@@ -116,3 +117,54 @@ async def insight_page(user: CurrentUser) -> HTMLResponse:
         + bar_chart("Crisisdoorverwijzingen", stats.crisis)
     )
     return HTMLResponse(page("Inzicht", body, user.name))
+
+
+ERASE_SHOWN = 20
+
+
+@router.get(f"{BASE}/erase")
+async def erase_page(user: CurrentUser, q: str = "") -> HTMLResponse:
+    """Find a conversation by words from its (redacted) questions and erase it: on a visitor's
+    request, or when a name or number slipped past the redaction."""
+    return HTMLResponse(page("Gesprek wissen", await _erase_body(q.strip()), user.name))
+
+
+@router.post(f"{BASE}/erase")
+async def erase_conversation(
+    user: CurrentUser, conversation: Annotated[str, Form()], q: Annotated[str, Form()] = ""
+) -> HTMLResponse:
+    store = get_runtime().container.conversations
+    removed = await asyncio.to_thread(store.erase, conversation)
+    done = [f"Gesprek gewist: {removed} vragen en hun feedback."] if removed else []
+    missing = [] if removed else ["Dat gesprek bestaat niet (meer)."]
+    body = messages(done, "ok") + messages(missing, "warn") + await _erase_body(q.strip())
+    return HTMLResponse(page("Gesprek wissen", body, user.name))
+
+
+async def _erase_body(q: str) -> str:
+    search = (
+        "<p>Zoek een gesprek op woorden uit de vraag. Wissen haalt alle vragen, antwoorden en "
+        "feedback van dat gesprek weg.</p>"
+        f"<form method='get' action='{BASE}/erase'><label for='q'>Zoek in de vragen</label>"
+        f"<input id='q' name='q' value='{esc(q)}' required minlength='3'>"
+        "<div><button type='submit'>Zoeken</button></div></form>"
+    )
+    if len(q) < 3:
+        return search
+    exchanges = await asyncio.to_thread(get_runtime().container.conversations.exchanges)
+    found = [e for e in reversed(exchanges) if q.lower() in e.question.lower()][:ERASE_SHOWN]
+    rows = "".join(
+        f"<tr><td>{esc(e.created_at.strftime('%d-%m-%Y %H:%M'))}</td><td>{esc(e.question)}</td>"
+        f"<td><form method='post' action='{BASE}/erase'>{csrf_field()}"
+        f"<input type='hidden' name='conversation' value='{esc(e.conversation_id)}'>"
+        f"<input type='hidden' name='q' value='{esc(q)}'>"
+        "<button type='submit'>Wis dit gesprek</button></form></td></tr>"
+        for e in found
+    )
+    table = (
+        "<table><thead><tr><th scope='col'>Wanneer (UTC)</th><th scope='col'>Vraag</th>"
+        f"<th scope='col'></th></tr></thead><tbody>{rows}</tbody></table>"
+        if rows
+        else "<p>Geen vragen gevonden.</p>"
+    )
+    return search + table

@@ -17,6 +17,7 @@ NAV = (
     ("/wegwijs/coordinator/faq", "FAQ"),
     ("/wegwijs/coordinator/providers", "Aanbieders"),
     ("/wegwijs/coordinator/insight", "Inzicht"),
+    ("/wegwijs/coordinator/erase", "Gesprek wissen"),
 )
 
 STYLE = """
