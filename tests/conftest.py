@@ -8,6 +8,7 @@ Both use the calibrated thresholds below, not the defaults in wegwijs/config.py.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,14 @@ def embedder(request: pytest.FixtureRequest) -> Iterator[CachedEmbedder]:
     cached = CachedEmbedder(real, folder, str(MODEL_PATH))
     yield cached
     cached.save()
+
+
+@pytest.fixture
+def corpus_copy(tmp_path: Path) -> Path:
+    """A copy of the fixed test corpus that a test may edit."""
+    root = tmp_path / "corpus"
+    shutil.copytree(FIXED_CORPUS, root)
+    return root
 
 
 def build_container(

@@ -73,7 +73,9 @@ def _chat(classifier: Any, phone: str = "") -> ChatService:
     return ChatService(guards, lambda: EchoEngine(), lambda: store, lambda *_: None)  # type: ignore[arg-type,return-value]
 
 
-def _stream(chat: ChatService, text: str) -> tuple[list[str], ChatResult]:
+def stream_all(chat: ChatService, text: str) -> tuple[list[str], ChatResult]:
+    """The streamed pieces of one message, and its ChatResult."""
+
     async def run() -> tuple[list[str], ChatResult]:
         parts: list[str] = []
         result = None
@@ -90,7 +92,7 @@ def _stream(chat: ChatService, text: str) -> tuple[list[str], ChatResult]:
 
 def test_concern_puts_human_contacts_above_the_normal_answer() -> None:
     chat = _chat(FixedClassifier(distress=0.9), phone="076-5201234")
-    parts, result = _stream(chat, "ik ben op, niemand helpt. hoe krijg ik respijtzorg?")
+    parts, result = stream_all(chat, "ik ben op, niemand helpt. hoe krijg ik respijtzorg?")
     answer = result.answer
     assert answer.route is Route.answer and answer.concern
     assert parts[0].startswith("**Het klinkt alsof het zwaar is.**")  # streamed first
@@ -104,26 +106,26 @@ def test_concern_puts_human_contacts_above_the_normal_answer() -> None:
 
 def test_concern_leaning_to_violence_shows_veilig_thuis() -> None:
     chat = _chat(FixedClassifier(crisis=0.5, kind="violence"))
-    answer = _stream(chat, "hij wordt soms handtastelijk, waar vraag ik hulp")[1].answer
+    answer = stream_all(chat, "hij wordt soms handtastelijk, waar vraag ik hulp")[1].answer
     assert answer.concern and answer.route is Route.answer
     assert answer.contacts[0].phones[0] == "0800-2000"
 
 
 def test_no_concern_no_contacts() -> None:
-    answer = _stream(_chat(FixedClassifier()), "wie betaalt de rolstoel?")[1].answer
+    answer = stream_all(_chat(FixedClassifier()), "wie betaalt de rolstoel?")[1].answer
     assert not answer.concern and answer.contacts == []
     assert answer.answer == "Vraag respijtzorg aan bij de gemeente."
 
 
 def test_concern_also_above_a_medical_refusal() -> None:
     chat = _chat(FixedClassifier(distress=0.9, medical=0.9))
-    answer = _stream(chat, "ik kan niet meer. hoeveel slaappillen mag mijn moeder?")[1].answer
+    answer = stream_all(chat, "ik kan niet meer. hoeveel slaappillen mag mijn moeder?")[1].answer
     assert answer.route is Route.medical_refusal and answer.concern
     assert "huisarts" in answer.answer and any("113" in c.phones for c in answer.contacts)
 
 
 def test_a_broken_classifier_never_silences_the_crisis_rules() -> None:
     chat = _chat(BrokenClassifier())
-    answer = _stream(chat, "ik wil dood")[1].answer
+    answer = stream_all(chat, "ik wil dood")[1].answer
     assert answer.route is Route.crisis and any("113" in c.phones for c in answer.contacts)
-    assert _stream(chat, "wie betaalt de rolstoel?")[1].answer.route is Route.answer
+    assert stream_all(chat, "wie betaalt de rolstoel?")[1].answer.route is Route.answer

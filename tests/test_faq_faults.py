@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistant.base import AnswerRequest
-from tests.conftest import FIXED_CORPUS, make_settings
+from tests.conftest import make_settings
 from tests.embedding_cache import CachedEmbedder
 from tests.workspace import signed_in_client
 from ui.runtime import Runtime
@@ -35,10 +34,8 @@ def start(data: Path, corpus: Path, embedder: CachedEmbedder) -> Runtime:
 
 
 @pytest.fixture
-def corpus(tmp_path: Path) -> Path:
-    root = tmp_path / "corpus"
-    shutil.copytree(FIXED_CORPUS, root)
-    return root
+def corpus(corpus_copy: Path) -> Path:
+    return corpus_copy
 
 
 @pytest.fixture

@@ -18,8 +18,9 @@ from guardrails.contacts import load_crisis_contacts
 from guardrails.inspector import Guardrails
 from tests.guardrails_support import RegexPiiRedactor
 from tests.test_concern import EchoEngine, FixedClassifier
+from tests.test_concern import stream_all as run
 from ui.runtime import Runtime
-from wegwijs.chat import ENGINE_FAULT_TEXT, ChatResult, ChatService
+from wegwijs.chat import ENGINE_FAULT_TEXT, ChatService
 from wegwijs.config import OrganisationSettings, Settings, StoreSettings
 from wegwijs.contacts import LAST_RESORT_TEXT
 from wegwijs.conversations import MemoryConversationStore
@@ -55,21 +56,6 @@ def guards(**scores: Any) -> Guardrails:
         load_crisis_contacts(CONTACTS_FILE),
         classifier=FixedClassifier(**scores),  # type: ignore[arg-type]
     )
-
-
-def run(chat: ChatService, text: str) -> tuple[list[str], ChatResult]:
-    async def go() -> tuple[list[str], ChatResult]:
-        parts: list[str] = []
-        result = None
-        async for event in chat.stream(text):
-            if isinstance(event, ChatResult):
-                result = event
-            else:
-                parts.append(event)
-        assert result is not None
-        return parts, result
-
-    return asyncio.run(go())
 
 
 def chat_with(guardrails: Any, engine: Any = None, store: Any = None) -> ChatService:

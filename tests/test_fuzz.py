@@ -38,15 +38,7 @@ FUZZ = settings(
 
 
 def run(chat: ChatService, text: str) -> ChatResult:
-    async def go() -> ChatResult:
-        result = None
-        async for event in chat.stream(text):
-            if isinstance(event, ChatResult):
-                result = event
-        assert result is not None
-        return result
-
-    return asyncio.run(go())
+    return asyncio.run(chat.handle(text))
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ message and nothing is written; a phone number with +31 stays usable."""
 from __future__ import annotations
 
 import html
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ingest.corpus import load_corpus
-from tests.conftest import FIXED_CORPUS, make_settings
+from tests.conftest import make_settings
 from tests.workspace import signed_in_client
 from ui.coordinator.auth import BASE
 from ui.runtime import Runtime
@@ -23,10 +22,8 @@ GOOD = "Steunpunt Breda,mantelzorgondersteuning,Breda,,+31 76 123 4567,https://x
 
 
 @pytest.fixture
-def corpus(tmp_path: Path) -> Path:
-    root = tmp_path / "corpus"
-    shutil.copytree(FIXED_CORPUS, root)
-    return root
+def corpus(corpus_copy: Path) -> Path:
+    return corpus_copy
 
 
 @pytest.fixture
