@@ -231,6 +231,10 @@ def test_placeholders_offsets_and_postcode4(redactor: DutchPiiRedactor) -> None:
         ("haar buurvrouw anneke van den berg helpt", ["anneke van den berg"]),
         ("mijn zoon pieter-jan de boer woont op kamers", ["pieter-jan de boer"]),
         ("bel haar op +44 7700 900123", ["7700 900123"]),
+        # Frequent surnames that are also words (deduce's list leaves them out).
+        ("mijn baas (henk de wit) zegt van wel", ["henk de wit"]),
+        ("de buurman, kees van der meer, helpt soms", ["kees van der meer"]),
+        ("ria de jong is mijn tante", ["ria de jong"]),
     ],
 )  # fmt: skip
 def test_personal_data_people_type_without_capitals_or_formats(
@@ -250,6 +254,9 @@ def test_personal_data_people_type_without_capitals_or_formats(
         "de eigen bijdrage gaat naar het cak",
         "mijn moeder gaat van de bank naar het bed",
         "mijn vader zit in de rolstoel",
+        "ik sprak met iemand van de gemeente, die was jong en aardig",
+        "mijn moeder heeft anna van de thuiszorg gebeld",
+        "is het huis te klein of is de groot",
     ],
 )
 def test_lower_case_words_are_not_taken_for_names(redactor: DutchPiiRedactor, text: str) -> None:

@@ -33,6 +33,7 @@ class RelationNameRecognizer(EntityRecognizer):
         self._cues = [regex.compile(c, regex.IGNORECASE) for c in data["cues"]]
         self._never = frozenset(str(w) for w in data["never"]) | common_words
         self._max_surname = int(data["max_surname_tokens"])
+        self._word_surnames = frozenset(str(w) for w in data["word_surnames"])
         self._first = engine.lookup_structs["first_name"]
         self._surname = engine.lookup_structs["surname"]
         super().__init__(
@@ -80,7 +81,10 @@ class RelationNameRecognizer(EntityRecognizer):
             same_phrase = not regex.search(r"[^\s\p{L}']", text[end : rest[index].start()])
             # After a particle ("van den berg", "de jong") a common word is a surname too.
             common = surname.casefold() in self._never and index == 0
-            if same_phrase and not common and [surname.capitalize()] in self._surname:
+            listed = [surname.capitalize()] in self._surname or (
+                index > 0 and surname.casefold() in self._word_surnames
+            )
+            if same_phrase and not common and listed:
                 end = rest[index].end()
         if not known or (need_surname and end == tokens[0].end()):
             return None
