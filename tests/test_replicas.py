@@ -32,8 +32,8 @@ import socketio
 
 from tests.test_socket_origin import free_port
 from ui.coordinator.users import User
-from ui.runtime import Runtime
-from wegwijs.config import Settings, UiSettings
+from ui.runtime import NO_SHARED_SESSION_KEY, Runtime
+from wegwijs.config import Settings, StoreSettings, UiSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "var" / "models" / "multilingual-e5-small"
@@ -306,3 +306,18 @@ def test_a_session_signed_by_one_replica_is_valid_on_another(tmp_path: Path) -> 
     assert signer("c", shared).read(signer("d", shared).sign(anna, 1)) is not None
     with pytest.raises(ValueError):
         UiSettings(session_secret="too-short")
+
+
+def test_readyz_warns_when_replicas_on_a_shared_database_have_no_shared_session_key(
+    tmp_path: Path,
+) -> None:
+    shared = StoreSettings(database_url="postgresql+psycopg://wegwijs@db:5432/wegwijs")
+
+    def warnings(**settings: Any) -> list[str]:
+        runtime = Runtime(Settings(data_dir=tmp_path, corpus_dir=tmp_path, **settings))
+        return list(asyncio.run(runtime.readiness())[1]["warnings"])
+
+    assert NO_SHARED_SESSION_KEY in warnings(store=shared)
+    key = UiSettings(session_secret="k" * 32)
+    assert NO_SHARED_SESSION_KEY not in warnings(store=shared, ui=key)
+    assert NO_SHARED_SESSION_KEY not in warnings()  # SQLite: one process, the file is enough

@@ -36,6 +36,9 @@ from wegwijs.vectorstore import QdrantStore
 log = logging.getLogger("wegwijs.ui")
 WATCH_SECONDS = 5.0
 RETENTION_EVERY_SECONDS = 3600.0
+NO_SHARED_SESSION_KEY = (
+    "sessions: no ui.session_secret, so a coordinator's session is valid on this replica only"
+)
 
 
 def corpus_fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
@@ -140,6 +143,8 @@ class Runtime:
         ]
         if checks["store"] and not checks["index"]:
             warnings.append("index: empty (the corpus is not ingested yet)")
+        if is_server(self.settings.database_url) and not self.settings.ui.session_secret:
+            warnings.append(NO_SHARED_SESSION_KEY)
         ready = all(checks.values())
         return ready, {"ready": ready, "checks": checks, "warnings": warnings}
 
