@@ -2,11 +2,16 @@
 
 Qdrant local mode allows one process per folder. The running app writes a random token to
 `<data_dir>/admin.token` (mode 600) and accepts `POST /wegwijs/admin/ingest` with it on loopback.
+With a Qdrant server and PostgreSQL (the deploy job) the run waits for the ingest lock, so two
+jobs, or a job and an app that ingests, never write the same points at once.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +20,11 @@ import httpx
 from ingest.pipeline import Progress
 from wegwijs.config import Settings
 from wegwijs.container import Container
+from wegwijs.database import INGEST_LOCK, advisory_lock, is_server, make_engine
 from wegwijs.vectorstore import StoreLockedError
 
 INGEST_PATH = "/wegwijs/admin/ingest"
+log = logging.getLogger("wegwijs.ingest")
 
 
 def token_path(settings: Settings) -> Path:
@@ -42,10 +49,26 @@ def run_ingest(
     except StoreLockedError:
         return ask_running_app(settings, rebuild)
     try:
-        report = container.ingest_pipeline.run(container.load_corpus(), rebuild, progress)
+        with ingest_turn(settings):
+            report = container.ingest_pipeline.run(container.load_corpus(), rebuild, progress)
     finally:
         container.close()
     return report.to_json(), [str(p) for p in report.problems]
+
+
+@contextmanager
+def ingest_turn(settings: Settings) -> Iterator[None]:
+    """Wait for the shared index's ingest lock (a Qdrant server and PostgreSQL), else go on."""
+    if settings.vector_store.mode != "server" or not is_server(settings.database_url):
+        yield
+        return
+    engine = make_engine(settings.database_url)
+    try:
+        log.info("ingest: waiting for the ingest lock (another ingest may be running)")
+        with advisory_lock(engine, INGEST_LOCK, wait=True):
+            yield
+    finally:
+        engine.dispose()
 
 
 def ask_running_app(settings: Settings, rebuild: bool) -> tuple[dict[str, Any], list[str]]:

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from wegwijs.config import Settings
+from wegwijs.config import IngestSettings, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -87,3 +87,52 @@ def test_the_database_url_in_the_env_example_has_an_installed_driver() -> None:
     url = re.search(r"^WEGWIJS_STORE__DATABASE_URL=(\S+)$", text, re.M)
     assert url and url.group(1).startswith("postgresql+psycopg://")
     create_engine(url.group(1)).dispose()  # imports the driver; connects to nothing
+
+
+def _off(value: object) -> bool:
+    """The value as the app reads it: WEGWIJS_INGEST__ON_START=value."""
+    return IngestSettings.model_validate({"on_start": value}).on_start is False
+
+
+def test_compose_ingests_once_before_the_app_replicas_which_never_ingest() -> None:
+    spec = yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
+    services = spec["services"]
+    ingest = services["ingest"]
+    assert ingest["command"][:2] == ["wegwijs", "ingest"] and ingest["restart"] == "no"
+    apps = [s for s in services.values() if s.get("healthcheck") and "readyz" in str(s)]
+    assert len(apps) >= 2
+    for app in apps:
+        assert _off(app["environment"]["WEGWIJS_INGEST__ON_START"])
+        waits = app["depends_on"]["ingest"]["condition"]
+        assert waits == "service_completed_successfully"
+
+
+def test_kubernetes_runs_an_ingest_job_and_the_app_replicas_never_ingest() -> None:
+    base = DEPLOY / "k8s" / "base"
+    resources = yaml.safe_load((base / "kustomization.yaml").read_text(encoding="utf-8"))
+    documents = [
+        d
+        for name in resources["resources"]
+        for d in yaml.safe_load_all((base / name).read_text(encoding="utf-8"))
+        if d
+    ]
+    jobs = [d["spec"]["template"] for d in documents if d["kind"] == "Job"]
+    jobs += [
+        d["spec"]["jobTemplate"]["spec"]["template"] for d in documents if d["kind"] == "CronJob"
+    ]
+    assert len(jobs) == 2
+    for job in jobs:
+        (container,) = job["spec"]["containers"]
+        assert container["command"][:2] == ["wegwijs", "ingest"]
+        assert {"name": "corpus", "mountPath": "/opt/wegwijs/corpus"} in container["volumeMounts"]
+    (app,) = [d for d in documents if d["kind"] == "Deployment"]
+    (container,) = app["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e["value"] for e in container.get("env", [])}
+    assert _off(env["WEGWIJS_INGEST__ON_START"])
+
+
+def test_every_replica_gets_the_session_secret_from_the_deployment_secrets() -> None:
+    """A coordinator signed in on one replica stays signed in on the next (test_replicas)."""
+    example = (DEPLOY / "wegwijs.env.example").read_text(encoding="utf-8")
+    assert re.search(r"^WEGWIJS_UI__SESSION_SECRET=.{32,}$", example, re.M)
+    assert "WEGWIJS_UI__SESSION_SECRET" in (DEPLOY / "k8s" / "base" / "app.yaml").read_text()

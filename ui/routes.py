@@ -72,6 +72,8 @@ async def admin_ingest(
     if not runtime.token or not hmac.compare_digest(given, runtime.token.encode()):
         raise HTTPException(status_code=401, detail="ongeldig token")
     report, problems = await runtime.ingest(rebuild=rebuild)
+    if report.get("skipped"):
+        raise HTTPException(status_code=409, detail="een andere replica leest het corpus in")
     return JSONResponse({"report": report, "problems": problems})
 
 

@@ -3,12 +3,19 @@
 In the embedded default the server owns the local Qdrant folder (one process per folder), so
 re-ingest while the chat runs happens here: the watcher picks up corpus edits within
 `WATCH_SECONDS`, and `wegwijs ingest` from another shell is forwarded over loopback.
+
+Replicas (`ingest.on_start` false) never ingest: a one-shot `wegwijs ingest` job fills the
+shared index, and the watcher only reloads the corpus (FAQ answers, listings). Replicas that do
+ingest while sharing a Qdrant server and PostgreSQL take turns through an advisory lock: the one
+that gets it ingests, the others skip.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
@@ -23,10 +30,15 @@ from ui.render import link_allowlist
 from wegwijs.chat import ChatService
 from wegwijs.config import Settings, load_settings
 from wegwijs.container import Container
+from wegwijs.database import INGEST_LOCK, advisory_lock, is_server
+from wegwijs.vectorstore import QdrantStore
 
 log = logging.getLogger("wegwijs.ui")
 WATCH_SECONDS = 5.0
 RETENTION_EVERY_SECONDS = 3600.0
+NO_SHARED_SESSION_KEY = (
+    "sessions: no ui.session_secret, so a coordinator's session is valid on this replica only"
+)
 
 
 def corpus_fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
@@ -76,13 +88,15 @@ class Runtime:
 
     @cached_property
     def sessions(self) -> SessionSigner:
-        return SessionSigner(load_secret(self.settings.data_path))
+        secret = self.settings.ui.session_secret
+        return SessionSigner(secret.encode() if secret else load_secret(self.settings.data_path))
 
     async def start(self) -> None:
         """Start-up steps that do not depend on each other: one failing never stops the next.
         What failed is logged and shown on /readyz."""
+        ingests = self.settings.ingest.on_start
         try:
-            self.token = write_token(self.settings)
+            self.token = write_token(self.settings) if ingests else ""
         except OSError as exc:
             self._failed("ingest token", exc)
         # Build the guardrails first: the crisis path must work even if the store does not.
@@ -95,10 +109,14 @@ class Runtime:
         except Exception as exc:  # noqa: BLE001 - logged; login answers with a 500 until fixed
             self._failed("accounts", exc)
         self._retention = asyncio.create_task(self._purge_forever())
-        try:
-            await self.ingest()
-        except Exception as exc:  # noqa: BLE001 - logged; the watcher retries on the next change
-            self._failed("ingest", exc)
+        if ingests:
+            try:
+                await self.ingest()
+            except Exception as exc:  # noqa: BLE001 - logged; the watcher retries on a change
+                self._failed("ingest", exc)
+        else:
+            self._fingerprint = corpus_fingerprint(self.settings.corpus_dir)
+            log.info("ingest: off in this app (ingest.on_start=false); `wegwijs ingest` fills it")
         self._watcher = asyncio.create_task(self._watch())
 
     def _failed(self, step: str, exc: BaseException) -> None:
@@ -115,7 +133,7 @@ class Runtime:
         if guardrails is not None and guardrails.contacts_problem:
             warnings.append(f"contacts: {guardrails.contacts_problem}")
         try:
-            count = await asyncio.to_thread(self.container.store.count)
+            count = await asyncio.to_thread(self._index_size)
             checks["store"], checks["index"] = True, count > 0
         except Exception as exc:  # noqa: BLE001 - reported: this is what /readyz is for
             checks["store"], checks["index"] = False, False
@@ -123,8 +141,19 @@ class Runtime:
         warnings += [
             f"start-up: {step} failed ({name})" for step, name in self.startup_problems.items()
         ]
+        if checks["store"] and not checks["index"]:
+            warnings.append("index: empty (the corpus is not ingested yet)")
+        if is_server(self.settings.database_url) and not self.settings.ui.session_secret:
+            warnings.append(NO_SHARED_SESSION_KEY)
         ready = all(checks.values())
         return ready, {"ready": ready, "checks": checks, "warnings": warnings}
+
+    def _index_size(self) -> int:
+        """Points in the collection; 0 while the ingest job has not made it yet."""
+        store = self.container.store
+        if isinstance(store, QdrantStore) and not store.client.collection_exists(store.collection):
+            return 0
+        return store.count()
 
     async def stop(self) -> None:
         for task in (self._watcher, self._retention):
@@ -149,9 +178,14 @@ class Runtime:
             await asyncio.sleep(self.retention_every)
 
     async def ingest(self, rebuild: bool = False) -> tuple[dict[str, Any], list[str]]:
+        """Ingest the corpus (only what changed); `{"skipped": true}` when another replica holds
+        the ingest lock (this one then just reloads the corpus)."""
         async with self._lock:
             self._fingerprint = corpus_fingerprint(self.settings.corpus_dir)
             report = await asyncio.to_thread(self._ingest_sync, rebuild)
+        if report is None:
+            log.info("ingest: another replica is ingesting the shared index; skipped here")
+            return {"skipped": True}, []
         problems = [str(p) for p in report.problems]
         log.info("ingest: %s (%d problems)", report.to_json(), len(problems))
         for problem in report.problems:  # corpus files only: coordinators' text, never users'
@@ -160,18 +194,50 @@ class Runtime:
         return report.to_json(), problems
 
     def _ingest_sync(self, rebuild: bool) -> Any:
-        corpus = self.container.load_corpus()
-        report = self.container.ingest_pipeline.run(corpus, rebuild=rebuild)
+        with self._ingest_turn() as mine:
+            corpus = self.container.load_corpus()
+            report = self.container.ingest_pipeline.run(corpus, rebuild=rebuild) if mine else None
+        self._serve(corpus)
+        return report
+
+    @contextmanager
+    def _ingest_turn(self) -> Iterator[bool]:
+        """True when this replica may ingest now. Replicas that share a Qdrant server and a
+        PostgreSQL database take turns (a non-waiting advisory lock); anything else is alone."""
+        shared = self.settings.vector_store.mode == "server"
+        if not (shared and is_server(self.settings.database_url)):
+            yield True
+            return
+        with advisory_lock(self.users.engine, INGEST_LOCK) as got:
+            yield got
+
+    def _serve(self, corpus: Any) -> None:
+        """FAQ answers, listings and allowed links come from `corpus` from now on."""
         self.container.corpus_changed(corpus)
         self.links = link_allowlist(self.settings, corpus)
-        return report
+
+    async def reload_corpus(self) -> None:
+        """A replica that does not ingest: serve the edited corpus (a card the index does not
+        have yet is embedded when the cards are matched; see CardMatcher.from_store)."""
+        async with self._lock:
+            self._fingerprint = corpus_fingerprint(self.settings.corpus_dir)
+            corpus = await asyncio.to_thread(self.container.load_corpus)
+            self._serve(corpus)
+        log.info("corpus reloaded (this app does not ingest)")
+
+    async def corpus_edited(self) -> None:
+        """What the watcher does when a corpus file changed."""
+        if self.settings.ingest.on_start:
+            await self.ingest()
+        else:
+            await self.reload_corpus()
 
     async def _watch(self) -> None:
         while True:
             await asyncio.sleep(WATCH_SECONDS)
             try:
                 if corpus_fingerprint(self.settings.corpus_dir) != self._fingerprint:
-                    await self.ingest()
+                    await self.corpus_edited()
             except Exception:  # the watcher must survive a bad edit
                 log.exception("corpus watcher: ingest failed; will retry on the next change")
 

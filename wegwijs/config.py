@@ -82,6 +82,12 @@ class StoreSettings(BaseModel):
     retention_days: int = 90
 
 
+class IngestSettings(BaseModel):
+    # True (the embedded default): the app ingests the corpus at start and when it changes.
+    # Production replicas set it off; a one-shot `wegwijs ingest` job fills the shared index.
+    on_start: bool = True
+
+
 class OrganisationSettings(BaseModel):
     name: str = "Wegwijs"
     contact_phone: str = ""
@@ -119,6 +125,9 @@ class UiSettings(BaseModel):
     # The widget's public address, e.g. https://chat.org.nl (default: http://host:port).
     public_url: str = Field(default="", pattern=r"^$|^https?://[A-Za-z0-9.-]+(:[0-9]+)?/?$")
     link_hosts: list[str] = Field(default_factory=lambda: list(LINK_HOSTS))
+    # Signs coordinator sessions and CSRF tokens. Empty: a random key in <data_dir>/session.key
+    # (one process). Replicas get the same value from a secret, so any replica takes any request.
+    session_secret: str = Field(default="", pattern=r"^$|^.{32,}$", repr=False)
 
 
 class Settings(BaseSettings):
@@ -137,6 +146,7 @@ class Settings(BaseSettings):
     llm: LlmSettings = Field(default_factory=LlmSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
     organisation: OrganisationSettings = Field(default_factory=OrganisationSettings)
     ui: UiSettings = Field(default_factory=UiSettings)
 

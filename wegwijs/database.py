@@ -9,6 +9,8 @@ wegwijs/migrations (`alembic upgrade head`, run at start and by `wegwijs db upgr
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import MetaData, create_engine, event, make_url, text
@@ -21,6 +23,8 @@ POOL_SIZE = 5
 MAX_OVERFLOW = 10
 # pg_advisory_xact_lock key: replicas starting together run the migrations one at a time.
 MIGRATION_LOCK = 9_347_017
+# pg_advisory_lock key: replicas that share an index ingest the corpus one at a time.
+INGEST_LOCK = 9_347_018
 
 
 def is_sqlite(url: str) -> bool:
@@ -67,6 +71,35 @@ def upgrade(engine: Engine) -> None:
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
+
+
+def is_server(url: str) -> bool:
+    """A database server the replicas share (not SQLite, not the in-process test store)."""
+    return url != "memory" and not is_sqlite(url)
+
+
+@contextmanager
+def advisory_lock(engine: Engine, key: int, wait: bool = False) -> Iterator[bool]:
+    """A PostgreSQL session-level advisory lock on one connection, held until the block ends
+    (or the connection drops). `wait=False`: yields False at once when another session holds
+    it. On other databases there is nothing to share: always True."""
+    if engine.dialect.name != "postgresql":
+        yield True
+        return
+    with engine.connect() as conn:
+        if wait:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+            got = True
+        else:
+            tried = conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key})
+            got = bool(tried.scalar())
+        conn.commit()  # idle between statements, not idle in a transaction, while held
+        try:
+            yield got
+        finally:
+            if got:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                conn.commit()
 
 
 def _sqlite_busy_timeout(dbapi_connection: object, _record: object) -> None:

@@ -2,8 +2,9 @@
 coordinator pages. The account's current session version is checked on every request
 (`UserStore.current`), so logout and a new password end a session before it expires.
 
-The secret is `<data_dir>/session.key`, created once with 32 random bytes (mode 0600). All
-replicas of a deployment must share it (mount the same file).
+The secret is `ui.session_secret` (WEGWIJS_UI__SESSION_SECRET, from the deployment's secret, the
+same for every replica), else `<data_dir>/session.key`, created once with 32 random bytes (mode
+0600) for a single process.
 """
 
 from __future__ import annotations
