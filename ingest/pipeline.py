@@ -130,6 +130,16 @@ def faq_chunks(entry: Card) -> list[Chunk]:
     return [*phrasings, whole]
 
 
+def plan(corpus: Corpus) -> dict[str, tuple[str, list[Chunk]]]:
+    """doc_id -> (versioned hash, chunks) for everything that loaded."""
+    planned: dict[str, tuple[str, list[Chunk]]] = {}
+    for doc in corpus.documents:
+        planned[doc.id] = (f"{CHUNKER_VERSION}:{doc.content_hash}", chunk_document(doc))
+    for entry in corpus.cards:
+        planned[entry.id] = (f"{CHUNKER_VERSION}:{faq_hash(entry)}", faq_chunks(entry))
+    return planned
+
+
 class IngestPipeline:
     def __init__(self, store: VectorStore, embedder: Embedder, sparse: DutchSparseEncoder) -> None:
         self.store = store
@@ -137,13 +147,7 @@ class IngestPipeline:
         self.sparse = sparse
 
     def plan(self, corpus: Corpus) -> dict[str, tuple[str, list[Chunk]]]:
-        """doc_id -> (versioned hash, chunks) for everything that loaded."""
-        planned: dict[str, tuple[str, list[Chunk]]] = {}
-        for doc in corpus.documents:
-            planned[doc.id] = (f"{CHUNKER_VERSION}:{doc.content_hash}", chunk_document(doc))
-        for entry in corpus.cards:
-            planned[entry.id] = (f"{CHUNKER_VERSION}:{faq_hash(entry)}", faq_chunks(entry))
-        return planned
+        return plan(corpus)
 
     def run(
         self, corpus: Corpus, rebuild: bool = False, progress: Progress | None = None

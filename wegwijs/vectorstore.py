@@ -31,6 +31,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -299,6 +300,11 @@ class QdrantStore:
                 continue
             if match is None or every or int(match.group(1)) < time.time() - STALE_SECONDS:
                 self.client.delete_collection(name)
+        if self.pointer is not None:  # a kill inside create_collection leaves an unlisted folder
+            known = self._collections()
+            for folder in (self.pointer.parent / "collection").glob(f"{self.name}-*"):
+                if pattern.fullmatch(folder.name) and folder.name not in known:
+                    shutil.rmtree(folder, ignore_errors=True)
 
     def staged(self, dim: int) -> QdrantStore:
         self._drop_leftovers(every=self.pointer is not None)
