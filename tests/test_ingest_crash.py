@@ -167,10 +167,11 @@ def test_ingest_killed_at_random_moments_ends_with_the_full_index_on_the_next_ru
         data_dir.mkdir(parents=True)
         before = store_state(data_dir)
         forker.start("tests.test_ingest_crash:cli", ["ingest", "--json"], data_dir.parent / "0")
-        while store_state(data_dir) == before:
+        started = time.monotonic()
+        while store_state(data_dir) == before and time.monotonic() - started < 120:
             time.sleep(0.002)
         first_write = time.monotonic()
-        assert forker.finish(kill=False) == 0
+        assert forker.finish(kill=False) == 0, (data_dir.parent / "0").read_text()
         window = time.monotonic() - first_write
         points = assert_full_after_run(settings)
 
