@@ -67,5 +67,6 @@ def ingest_command(
         print(
             f"{result['documents']} documenten, {result['chunks']} stukken: "
             f"{result['added']} nieuw, {result['updated']} gewijzigd, {result['removed']} weg, "
-            f"{result['unchanged']} ongewijzigd ({result['seconds']} s)"
+            f"{result['unchanged']} ongewijzigd, {result.get('repaired', 0)} hersteld "
+            f"({result['seconds']} s)"
         )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from ingest.corpus import load_corpus
+from ingest.corpus import CorpusUnavailable, load_corpus
 from ingest.pipeline import IngestPipeline
 from tests.corpus_factory import small_corpus, write_doc
 from wegwijs.embedding import HashingEmbedder
@@ -95,6 +97,59 @@ def test_rebuild_gives_the_same_count(corpus_root: Path, pipeline: IngestPipelin
     first = pipeline.run(load_corpus(corpus_root))
     rebuilt = pipeline.run(load_corpus(corpus_root), rebuild=True)
     assert rebuilt.added == 4 and rebuilt.chunks == first.chunks == pipeline.store.count()
+
+
+def test_a_document_missing_points_is_written_again_and_reported_repaired(
+    corpus_root: Path, pipeline: IngestPipeline
+) -> None:
+    """Issue 11: a killed ingest left 256 of 431 chunks and the next run said "unchanged"."""
+    first = pipeline.run(load_corpus(corpus_root))
+    ids = [
+        i
+        for i, p in pipeline.store.point_payloads(["doc_id"])
+        if p["doc_id"] == "faq-hulp-aanvragen"
+    ]
+    pipeline.store.delete_points(ids[:2])  # as if the ingest died halfway through this card
+    report = pipeline.run(load_corpus(corpus_root))
+    assert (report.repaired, report.unchanged, report.added, report.updated) == (1, 3, 0, 0)
+    assert pipeline.store.count() == first.chunks == report.chunks
+    assert report.to_json()["repaired"] == 1
+    again = pipeline.run(load_corpus(corpus_root))
+    assert (again.repaired, again.unchanged) == (0, 4)
+
+
+def test_leftover_points_of_an_old_version_are_deleted(
+    corpus_root: Path, pipeline: IngestPipeline
+) -> None:
+    """A kill after writing a shorter new version but before deleting the old tail."""
+    pipeline.run(load_corpus(corpus_root))
+    kept = {
+        i
+        for i, p in pipeline.store.point_payloads(["doc_id"])
+        if p["doc_id"] == "zvw-wijkverpleging"
+    }
+    extra = replace(
+        _all(pipeline, "zvw-wijkverpleging")[0].chunk, id=str(uuid.uuid4()), doc_hash="old"
+    )
+    embedder = HashingEmbedder()
+    pipeline.store.upsert(
+        [extra], embedder.embed_passages([extra.text]), [DutchSparseEncoder().encode_document("x")]
+    )
+    report = pipeline.run(load_corpus(corpus_root))
+    assert (report.repaired, report.unchanged) == (1, 3)
+    assert extra.id not in dict(pipeline.store.point_payloads([]))
+    assert kept <= set(dict(pipeline.store.point_payloads([])))
+
+
+def test_a_rebuild_of_an_empty_corpus_keeps_the_index(
+    corpus_root: Path, pipeline: IngestPipeline, tmp_path: Path
+) -> None:
+    first = pipeline.run(load_corpus(corpus_root))
+    empty = tmp_path / "leeg"
+    (empty / "docs").mkdir(parents=True)
+    with pytest.raises(CorpusUnavailable):
+        pipeline.run(load_corpus(empty), rebuild=True)
+    assert pipeline.store.count() == first.chunks
 
 
 def test_duplicate_ids_are_an_error(corpus_root: Path) -> None:

@@ -31,6 +31,9 @@ class Profile(StrEnum):
 
 
 class EmbeddingSettings(BaseModel):
+    # sentence-transformers: the model below. hashing: word hashes, fast and meaningless (tests
+    # and crash drills only; tests/test_ingest_crash.py kills the real CLI 20 times with it).
+    backend: Literal["sentence-transformers", "hashing"] = "sentence-transformers"
     # Empty means "<data_dir>/models/multilingual-e5-small" (materialised at install).
     model_path: str = ""
     query_prefix: str = "query: "

@@ -14,7 +14,7 @@ from wegwijs.conversations import (
     MemoryConversationStore,
     SqlConversationStore,
 )
-from wegwijs.embedding import Embedder, SentenceTransformerEmbedder
+from wegwijs.embedding import Embedder, HashingEmbedder, SentenceTransformerEmbedder
 from wegwijs.sparse import DutchSparseEncoder
 from wegwijs.vectorstore import QdrantStore, VectorStore
 
@@ -41,6 +41,8 @@ class Container:
     @cached_property
     def embedder(self) -> Embedder:
         e = self.settings.embedding
+        if e.backend == "hashing":
+            return HashingEmbedder()
         return SentenceTransformerEmbedder(
             self.settings.model_path,
             query_prefix=e.query_prefix,

@@ -95,6 +95,7 @@ class Chunk:
     path: str = ""  # corpus file it came from
     read_more: str = ""  # readable page URL of its document ("" = none)
     legal: tuple[str, ...] = ()  # legal labels of its document ("Wmo 2015 art. 2.3.2")
+    doc_chunks: int = 0  # points of its document version (ingest checks a document is whole)
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -111,6 +112,7 @@ class Chunk:
             "path": self.path,
             "read_more": self.read_more,
             "legal": list(self.legal),
+            "doc_chunks": self.doc_chunks,
         }
 
     @classmethod
@@ -130,6 +132,7 @@ class Chunk:
             path=payload.get("path", ""),
             read_more=payload.get("read_more", ""),
             legal=tuple(payload.get("legal", ())),
+            doc_chunks=int(payload.get("doc_chunks", 0)),
         )
 
 
