@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -40,12 +39,6 @@ class Strategy(Protocol):
     async def answer(
         self, request: AnswerRequest, passages: list[ScoredChunk]
     ) -> Answer | None: ...
-
-
-class StreamingStrategy(Strategy, Protocol):
-    """A strategy that can also stream its text as it is produced (the generative one)."""
-
-    def stream(self, request: AnswerRequest, passages: list[ScoredChunk]) -> AsyncIterator[str]: ...
 
 
 def chunk_citation(chunk: Chunk, quote: str) -> Citation:
