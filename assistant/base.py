@@ -42,11 +42,12 @@ class Strategy(Protocol):
 
 
 def chunk_citation(chunk: Chunk, quote: str) -> Citation:
-    """The source of a passage as the widget and the CLI show it."""
+    """The source of a passage as the widget and the CLI show it: its document's readable page
+    first (as for cards), else its first source."""
     return Citation(
         id=chunk.doc_id,
         title=chunk.title,
-        url=chunk.sources[0] if chunk.sources else "",
+        url=chunk.read_more or (chunk.sources[0] if chunk.sources else ""),
         law=chunk.law.value,
         heading=" > ".join(chunk.heading_path),
         quote=quote,

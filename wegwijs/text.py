@@ -1,0 +1,19 @@
+"""Text utilities of the bottom layer, shared by the engines and the eval: the citation markers
+a generated answer carries ("[1]", "[1, 2]", "[1][3]")."""
+
+from __future__ import annotations
+
+import re
+
+# One marker: up to three digits, more numbers after "," or ";".
+MARKER_BODY = r"\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\]"
+# One marker with its numbers in group 1.
+CITATION_MARKER = re.compile(r"\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
+# A run of markers (with the space before each) as one group: `split` keeps them.
+MARKER_RUN = re.compile(rf"((?:\s*{MARKER_BODY})+)")
+MARKER_NUMBER = re.compile(r"\d{1,3}")
+
+
+def marker_numbers(markers: str) -> list[int]:
+    """Every citation number in a run of markers, in order ("[1, 2][3]" -> [1, 2, 3])."""
+    return [int(n) for m in CITATION_MARKER.finditer(markers) for n in MARKER_NUMBER.findall(m[1])]
