@@ -120,3 +120,15 @@ def guard_classifier() -> Any:
     if embedder is None:
         pytest.fail(f"no embedding model at {MODEL_PATH}: run `make install`")
     return GuardClassifier(embedder)
+
+
+@pytest.fixture(scope="module")
+def guards(guard_classifier: Any) -> Any:
+    """Guardrails with the regex PII stand-in, the test crisis contacts and the learned heads
+    (the crisis, medical, injection and inspect tests)."""
+    from guardrails.contacts import load_crisis_contacts
+    from guardrails.inspector import Guardrails
+    from tests.guardrails_support import RegexPiiRedactor
+
+    contacts = load_crisis_contacts(Path(__file__).parent / "data" / "contacts.yaml")
+    return Guardrails(Settings(), RegexPiiRedactor(), None, contacts, classifier=guard_classifier)

@@ -6,16 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from guardrails.classifier import GuardClassifier
-from guardrails.contacts import load_crisis_contacts
 from guardrails.inspector import Guardrails
 from ingest.check import check_corpus
 from ingest.corpus import load_corpus
 from ingest.pipeline import IngestPipeline
 from tests.corpus_factory import small_corpus, write_doc
-from tests.guardrails_support import RegexPiiRedactor, load_cases
+from tests.guardrails_support import load_cases
 from tests.hashing_embedder import HashingEmbedder
-from wegwijs.config import Settings
 from wegwijs.domain import Route
 from wegwijs.sparse import DutchSparseEncoder
 from wegwijs.vectorstore import QdrantStore
@@ -43,12 +40,6 @@ TABLE = [
     ("kun je helpen met een bezwaarschrift aan de gemeente", Route.answer, False),
     ("mijn vader doet alsof er niks aan de hand is", Route.answer, False),
 ]
-
-
-@pytest.fixture(scope="module")
-def guards(guard_classifier: GuardClassifier) -> Guardrails:
-    contacts = load_crisis_contacts(CONTACTS_FILE)
-    return Guardrails(Settings(), RegexPiiRedactor(), None, contacts, classifier=guard_classifier)
 
 
 @pytest.mark.parametrize(("text", "route", "injection"), TABLE)
