@@ -152,7 +152,7 @@ async def run_once(
     finally:
         root.removeHandler(capture)
         root.setLevel(old_level)
-        container.close()
+        await container.aclose()
     for outcome, exchange_id in outcomes:
         outcome.stored_text = stored.get(exchange_id, "")
         outcome.log_text = capture.text

@@ -3,9 +3,12 @@ eval runner ask it for services; tests build their own with other settings."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from functools import cached_property
 from typing import TYPE_CHECKING
+
+import httpx
 
 from wegwijs.chat import ChatService
 from wegwijs.config import Settings
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
     from assistant.providers import ProviderDirectory
     from assistant.retrieval import Retriever
     from assistant.strategies.card import CardStrategy
+    from assistant.strategies.generative import GenerativeStrategy
     from guardrails.inspector import Guardrails
     from ingest.corpus import Corpus
     from ingest.last_good import LastGood
@@ -121,19 +125,31 @@ class Container:
         return CardStrategy(matcher, self.corpus.gemeenten, load_card_texts())
 
     @cached_property
+    def http(self) -> httpx.AsyncClient:
+        """The process' one pooled HTTP client (the LLM server); closed by `aclose` / `close`."""
+        return httpx.AsyncClient()
+
+    @cached_property
+    def generative(self) -> GenerativeStrategy | None:
+        """Generated answers when an LLM is configured (backend "openai"), over `http`."""
+        if self.settings.llm.backend != "openai":
+            return None
+        from assistant.strategies.generative import GenerativeStrategy
+
+        return GenerativeStrategy.from_settings(self.settings, http=self.http)
+
+    @cached_property
     def engine(self) -> AnswerEngine:
         from assistant.engine import AnswerEngine
         from assistant.strategies.local import LocalProvidersStrategy
         from assistant.strategies.no_answer import WhoToAsk, load_texts
 
         texts = load_texts()
-        generative = None
+        generative = self.generative
         llm_errors: tuple[type[BaseException], ...] = (TimeoutError, ConnectionError)
-        if self.settings.llm.backend == "openai":
+        if generative is not None:
             from assistant.llm import LlmError
-            from assistant.strategies.generative import GenerativeStrategy
 
-            generative = GenerativeStrategy.from_settings(self.settings)
             llm_errors = (LlmError, TimeoutError)
         return AnswerEngine(
             self.retriever,
@@ -183,6 +199,35 @@ class Container:
             self.__dict__.pop(name, None)
         self.__dict__["corpus"] = corpus
 
+    async def aclose(self) -> None:
+        """Close what was built, in the event loop that used the HTTP client."""
+        http = self.__dict__.pop("http", None)
+        if http is not None:
+            await http.aclose()
+        self.close()
+
     def close(self) -> None:
+        """Close what was built. From inside a running loop the HTTP client is closed by a task
+        of that loop (prefer `await aclose()` there)."""
+        http = self.__dict__.pop("http", None)
+        if http is not None:
+            _close_http(http)
         if "store" in self.__dict__:
             self.store.close()
+
+
+_closing: set[asyncio.Task[None]] = set()  # close tasks in flight (asyncio keeps weak refs)
+
+
+def _close_http(http: httpx.AsyncClient) -> None:
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        try:
+            asyncio.run(http.aclose())
+        except Exception:
+            log.debug("http client: closed without its event loop", exc_info=True)
+        return
+    task = loop.create_task(http.aclose())
+    _closing.add(task)
+    task.add_done_callback(_closing.discard)
