@@ -68,7 +68,7 @@ def build_container(
     embedder: CachedEmbedder, data_dir: Path, corpus_dir: Path, **overrides: Any
 ) -> Container:
     container = Container(make_settings(data_dir, corpus_dir, **overrides))
-    container.__dict__["embedder"] = embedder  # replace the cached_property with the shared one
+    container.override("embedder", embedder)  # the shared, disk-cached e5 vectors
     return container
 
 

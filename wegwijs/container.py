@@ -1,12 +1,19 @@
 """The composition root: builds every service from the settings. The CLI, the chat app and the
-eval runner ask it for services; tests build their own with other settings."""
+eval runner ask it for services; tests build their own with other settings.
+
+Every service is a `cached_property`, built on first use. Tests replace one with
+`container.override(name, value)`: alone it keeps the replacement for the container's life (e.g.
+the shared disk-cached embedder); as `with container.override(name, value):` the service that
+was there before (built or not) comes back after the block. Unknown names raise AttributeError.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from functools import cached_property
-from typing import TYPE_CHECKING
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -38,9 +45,41 @@ log = logging.getLogger("wegwijs")
 CORPUS_SERVICES = ("corpus", "provider_directory", "card_strategy", "engine")
 
 
+class Override:
+    """One service replaced (see the module docstring); undone when its `with` block ends."""
+
+    _MISSING = object()
+
+    def __init__(self, container: Container, name: str, value: Any) -> None:
+        if not isinstance(getattr(type(container), name, None), cached_property):
+            raise AttributeError(f"{type(container).__name__} has no service {name!r}")
+        self._services = container.__dict__
+        self._name = name
+        self._before = self._services.get(name, self._MISSING)
+        self._services[name] = value
+
+    def __enter__(self) -> Override:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if self._before is self._MISSING:
+            self._services.pop(self._name, None)
+        else:
+            self._services[self._name] = self._before
+
+
 class Container:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+
+    def override(self, name: str, value: Any) -> Override:
+        """Serve `value` as the service `name` (tests); see the module docstring."""
+        return Override(self, name, value)
 
     @cached_property
     def embedder(self) -> Embedder:
