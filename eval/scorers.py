@@ -18,7 +18,7 @@ from ingest.cards import opens_with_fragment
 from wegwijs.domain import Answer, Chunk, Citation, Route, Strategy
 from wegwijs.legal import is_law_text
 from wegwijs.readability import measure
-from wegwijs.text import MARKER_RUN, marker_numbers
+from wegwijs.text import MARKER_RUN, marker_numbers, strip_markdown
 
 Aggregate = Literal["mean", "sum", "p50", "p95"]
 
@@ -245,12 +245,11 @@ def pii_leak(case: Case, outcome: Outcome) -> Score | None:
 
 # -- answer quality ------------------------------------------------------------------------
 
-MARKUP = re.compile(r"\*\*|__|`|^#+\s*|^\s*(?:[-*]|\d+\.)\s+|\[([^\]]*)\]\([^)]*\)", re.MULTILINE)
 SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
 def normalise(text: str) -> str:
-    return " ".join(MARKUP.sub(lambda m: m.group(1) or "", text).split()).casefold()
+    return " ".join(strip_markdown(text).split()).casefold()
 
 
 def quote_found(quote: str, source: str) -> bool:
