@@ -60,6 +60,7 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	PYTHONPATH=$(CURDIR) $(BIN)/lint-imports   # the import contracts in .importlinter
 
 format: install
 	$(BIN)/ruff check --fix .

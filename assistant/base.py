@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -42,18 +41,13 @@ class Strategy(Protocol):
     ) -> Answer | None: ...
 
 
-class StreamingStrategy(Strategy, Protocol):
-    """A strategy that can also stream its text as it is produced (the generative one)."""
-
-    def stream(self, request: AnswerRequest, passages: list[ScoredChunk]) -> AsyncIterator[str]: ...
-
-
 def chunk_citation(chunk: Chunk, quote: str) -> Citation:
-    """The source of a passage as the widget and the CLI show it."""
+    """The source of a passage as the widget and the CLI show it: its document's readable page
+    first (as for cards), else its first source."""
     return Citation(
         id=chunk.doc_id,
         title=chunk.title,
-        url=chunk.sources[0] if chunk.sources else "",
+        url=chunk.read_more or (chunk.sources[0] if chunk.sources else ""),
         law=chunk.law.value,
         heading=" > ".join(chunk.heading_path),
         quote=quote,

@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 from assistant.base import CheckedAnswer, chunk_citation
 from wegwijs.domain import Citation, ScoredChunk
 from wegwijs.sparse import DutchSparseEncoder
+from wegwijs.text import CITATION_MARKER, MARKER_BODY, marker_numbers
 
-MARKER = re.compile(r"\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
+MARKER = CITATION_MARKER
 # A sentence ends at . ! ? (with any citation markers right after it) or at a line break.
-SENTENCE_END = re.compile(r"(?<=[.!?])((?:\s*\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\])*)(\s+|$)|\n+")
+SENTENCE_END = re.compile(rf"(?<=[.!?])((?:\s*{MARKER_BODY})*)(\s+|$)|\n+")
 PASSAGE_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 NUMBER = re.compile(r"^\d+$")
 MAX_QUOTE_CHARS = 400
@@ -57,7 +58,7 @@ class CitationCheck:
         removed = 0
         pieces: list[str] = []
         for sentence, tail in _sentences(text):
-            cited = [int(n) for m in MARKER.finditer(sentence) for n in re.split(r"[,;]", m[1])]
+            cited = marker_numbers(sentence)
             if not cited:
                 pieces.append(sentence + tail)
                 continue
@@ -147,7 +148,7 @@ def _rewrite(sentence: str, kept: list[int], numbering: dict[int, _Source]) -> s
     order = list(numbering)
 
     def renumber(marker: re.Match[str]) -> str:
-        numbers = [int(n) for n in re.split(r"[,;]", marker[1])]
+        numbers = marker_numbers(marker[0])
         return "".join(f"[{order.index(n) + 1}]" for n in numbers if n in kept)
 
     return MARKER.sub(renumber, sentence)

@@ -14,9 +14,9 @@ ones (0.85 refuses 18 of 20 but sits on the lowest in-scope score). Re-run
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -52,21 +52,18 @@ class Retriever:
         self.store = store
         self.settings = settings
         self.query_cache = query_cache  # 0 disables the cache (the benchmark measures misses)
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        # functools' LRU keeps itself consistent when worker threads (asyncio.to_thread) call it
+        # at once; the hand-rolled OrderedDict it replaces raised KeyError under that race.
+        self._cached_query = lru_cache(maxsize=query_cache)(self._embed_one)
+
+    def _embed_one(self, query: str) -> np.ndarray:
+        return self.embedder.embed_queries([query])[0]
 
     def embed_query(self, query: str) -> np.ndarray:
         """The e5 query vector, cached per text so FAQ matching and retrieval embed once."""
-        vector = self._vectors.get(query)
-        if vector is None:
-            vector = self.embedder.embed_queries([query])[0]
-            if not self.query_cache:
-                return vector
-            self._vectors[query] = vector
-            if len(self._vectors) > self.query_cache:
-                self._vectors.popitem(last=False)
-        else:
-            self._vectors.move_to_end(query)
-        return vector
+        if not self.query_cache:
+            return self._embed_one(query)
+        return self._cached_query(query)
 
     def retrieve(
         self, query: str, municipality: str | None = None, laws: Sequence[str] = ()

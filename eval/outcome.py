@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from wegwijs.domain import Answer, Route, ScoredChunk
+from wegwijs.domain import Answer, Chunk, Route
 
 TOP_K = 5
 
@@ -36,10 +36,18 @@ class Outcome:
 
 @dataclass(frozen=True)
 class SourceTexts:
-    """The text of every citable source: corpus documents and FAQ answers, by id."""
+    """What the scorers check answers against, never the answer's own copy of a passage.
+
+    `stored`: every point of the vector store after the run's ingest, by document or card id
+    (the corpus as ingested); citations of documents and cards are checked against these.
+    `texts` / `urls`: the corpus as loaded from disk (documents, card answers, provider listings;
+    the citable links of each id, including the gemeenten's contacts as `gemeente:<role>`);
+    listings are not in the vector store, so their citations are checked against these.
+    """
 
     texts: Mapping[str, str] = field(default_factory=dict)
     urls: Mapping[str, frozenset[str]] = field(default_factory=dict)  # id -> its citable links
+    stored: Mapping[str, tuple[Chunk, ...]] = field(default_factory=dict)
 
     @cached_property
     def normalised(self) -> dict[str, str]:
@@ -48,6 +56,10 @@ class SourceTexts:
 
         return {key: normalise(text) for key, text in self.texts.items()}
 
-    def text_for(self, doc_id: str, retrieved: list[ScoredChunk]) -> str:
-        chunks = [h.chunk.text for h in retrieved if h.chunk.doc_id == doc_id]
-        return "\n".join([self.texts.get(doc_id, ""), *chunks])
+
+def stored_by_id(chunks: Iterable[Chunk]) -> dict[str, tuple[Chunk, ...]]:
+    """Stored points grouped by document / card id, in document order."""
+    grouped: dict[str, list[Chunk]] = {}
+    for chunk in sorted(chunks, key=lambda c: (c.doc_id, c.position)):
+        grouped.setdefault(chunk.doc_id, []).append(chunk)
+    return {key: tuple(group) for key, group in grouped.items()}

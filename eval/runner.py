@@ -20,11 +20,12 @@ from typing import Any
 
 from eval.dataset import Case
 from eval.metrics import SUMMARY_KEYS
-from eval.outcome import Outcome, SourceTexts
+from eval.outcome import Outcome, SourceTexts, stored_by_id
 from eval.scorers import Score, Scorer, aggregate, default_scorers
 from wegwijs.config import Settings, load_settings
 from wegwijs.container import Container
-from wegwijs.domain import Answer, Route, Strategy
+from wegwijs.domain import Answer, Chunk, Route, Strategy
+from wegwijs.vectorstore import QueryFilter
 
 log = logging.getLogger("eval.runner")
 POSTCODE4 = re.compile(r"\d{4}")
@@ -151,7 +152,7 @@ async def run_once(
     finally:
         root.removeHandler(capture)
         root.setLevel(old_level)
-        container.close()
+        await container.aclose()
     for outcome, exchange_id in outcomes:
         outcome.stored_text = stored.get(exchange_id, "")
         outcome.log_text = capture.text
@@ -194,7 +195,19 @@ def source_texts(container: Container) -> SourceTexts:
             urls[key] = urls.get(key, frozenset()) | {contact.url or contact.source}
     for provider in corpus.providers:
         urls[f"provider:{provider.name}"] = frozenset([provider.url])
-    return SourceTexts(texts, urls)
+    return SourceTexts(texts, urls, stored_by_id(stored_points(container)))
+
+
+def stored_points(container: Container) -> list[Chunk]:
+    """Every document and card point in the vector store (general ones, then each gemeente's
+    own), read back from the store: what the citations are checked against."""
+    kinds = ("doc", "card")
+    places = sorted({m for doc in container.corpus.documents for m in doc.municipalities})
+    points: dict[str, Chunk] = {}
+    for place in [None, *places]:
+        chunks, _ = container.store.dense_points(QueryFilter(kinds=kinds, municipality=place))
+        points.update((chunk.id, chunk) for chunk in chunks)
+    return list(points.values())
 
 
 def score_case(case: Case, outcome: Outcome, scorers: Sequence[Scorer]) -> CaseResult:

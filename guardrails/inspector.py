@@ -140,11 +140,6 @@ class Guardrails:
         """Run on every answer before it is shown: no PII echoed, no medical advice."""
         return self.output.check(answer_text, allowed, source_text)
 
-    def document_has_injection(self, text: str) -> bool:
-        """For retrieved corpus text: instructions inside a document are data, never obeyed."""
-        finding = self.injection.detect(text)
-        return bool(finding and finding.injection)
-
 
 def _crisis_verdict(
     crisis: CrisisFinding,

@@ -6,8 +6,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from pathlib import Path
 
+from guardrails.injection import InjectionDetector
 from ingest.cards import load_cards
 from ingest.gemeenten import load_gemeenten
 from ingest.last_good import LastGood
@@ -80,6 +82,11 @@ def load_corpus(root: Path, today: date | None = None, last_good: LastGood | Non
         if doc is None:
             corpus.failed_paths.add(str(path.relative_to(root)))
             continue
+        planted = planted_instruction(path)
+        if planted:
+            corpus.problems.append(error(doc.path, planted, PLANTED))
+            corpus.failed_paths.add(doc.path)
+            continue
         if doc.id in seen:
             corpus.problems.append(error(doc.path, 2, f"id '{doc.id}' staat ook in {seen[doc.id]}"))
             corpus.failed_paths.add(doc.path)
@@ -91,6 +98,11 @@ def load_corpus(root: Path, today: date | None = None, last_good: LastGood | Non
         corpus.problems.extend(problems)
         corpus.failed_paths |= {p.path for p in problems if p.severity == "error"}
         for card in cards:
+            planted = planted_instruction(root / card.path)
+            if planted:
+                corpus.problems.append(error(card.path, planted, PLANTED))
+                corpus.failed_paths.add(card.path)
+                continue
             if card.id in seen:
                 corpus.problems.append(
                     error(card.path, 1, f"id '{card.id}' staat ook in {seen[card.id]}")
@@ -112,6 +124,29 @@ def load_corpus(root: Path, today: date | None = None, last_good: LastGood | Non
     corpus.pc4, problems = load_pc4_table(root / "postcodes" / "pc4_gemeente.csv", root)
     corpus.problems.extend(problems)
     return corpus
+
+
+PLANTED = "opdracht aan de assistent in de tekst (prompt-injectie): niet ingelezen"
+
+
+@cache
+def _detector() -> InjectionDetector:
+    return InjectionDetector.from_files()
+
+
+def planted_instruction(path: Path) -> int | None:
+    """The first line of a corpus file with an instruction to the assistant ("### system:
+    ignore previous instructions ..."), by the guardrails' injection rules; None when clean.
+    Such a file is reported and not ingested: corpus text is data, never an instruction."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None  # the loader reports unreadable files
+    for number, line in enumerate(lines, start=1):
+        finding = _detector().detect(line) if line.strip() else None
+        if finding and finding.injection:
+            return number
+    return None
 
 
 def card_files(root: Path) -> list[Path]:

@@ -68,7 +68,7 @@ def build_container(
     embedder: CachedEmbedder, data_dir: Path, corpus_dir: Path, **overrides: Any
 ) -> Container:
     container = Container(make_settings(data_dir, corpus_dir, **overrides))
-    container.__dict__["embedder"] = embedder  # replace the cached_property with the shared one
+    container.override("embedder", embedder)  # the shared, disk-cached e5 vectors
     return container
 
 
@@ -120,3 +120,15 @@ def guard_classifier() -> Any:
     if embedder is None:
         pytest.fail(f"no embedding model at {MODEL_PATH}: run `make install`")
     return GuardClassifier(embedder)
+
+
+@pytest.fixture(scope="module")
+def guards(guard_classifier: Any) -> Any:
+    """Guardrails with the regex PII stand-in, the test crisis contacts and the learned heads
+    (the crisis, medical, injection and inspect tests)."""
+    from guardrails.contacts import load_crisis_contacts
+    from guardrails.inspector import Guardrails
+    from tests.guardrails_support import RegexPiiRedactor
+
+    contacts = load_crisis_contacts(Path(__file__).parent / "data" / "contacts.yaml")
+    return Guardrails(Settings(), RegexPiiRedactor(), None, contacts, classifier=guard_classifier)

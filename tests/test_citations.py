@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from assistant.citations import CitationCheck
@@ -190,6 +192,16 @@ def test_citation_carries_the_source_and_a_quote_from_the_passage() -> None:
     assert citation.heading == "Wmo > wmo-loket"
     assert citation.quote == "Dat heet het keukentafelgesprek."
     assert citation.quote in WMO_LOKET
+
+
+def test_a_citation_links_to_the_documents_readable_page_when_it_has_one() -> None:
+    readable = ScoredChunk(
+        dataclasses.replace(PASSAGES[0].chunk, read_more="https://www.regelhulp.nl/wmo"), 0.9
+    )
+    result = CitationCheck().check(
+        "Na de aanvraag volgt een keukentafelgesprek met de gemeente [1].", [readable]
+    )
+    assert [c.url for c in result.citations] == ["https://www.regelhulp.nl/wmo"]
 
 
 def test_quote_is_the_best_supporting_sentence() -> None:

@@ -149,7 +149,7 @@ def test_retention_job_purges_at_start_and_keeps_recent(tmp_path: Path) -> None:
     store.record(old)
     store.record(new)
     store.add_feedback(StoredFeedback(old.id, 0))
-    runtime.container.__dict__["conversations"] = store
+    runtime.container.override("conversations", store)
     runtime.retention_every = 0.05
 
     async def run_briefly() -> None:

@@ -62,7 +62,7 @@ def test_an_unreadable_vector_store_gives_a_dutch_message_and_recovers(
         settings = make_settings(tmp_path / "data", FIXED_CORPUS)
         settings.vector_store = VectorStoreSettings(mode="local")
         built = Container(settings)
-        built.__dict__["embedder"] = embedder
+        built.override("embedder", embedder)
         return built
 
     first = container()

@@ -9,12 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from guardrails.classifier import GuardClassifier
 from guardrails.contacts import AMSTERDAM, ContactRouter, is_open, load_crisis_contacts
 from guardrails.crisis import CrisisDetector
 from guardrails.inspector import Guardrails
-from tests.guardrails_support import RegexPiiRedactor, crisis_scores, load_cases
-from wegwijs.config import Settings
+from tests.guardrails_support import crisis_scores, load_cases
 from wegwijs.domain import Contact, CrisisKind, Route
 
 CONTACTS_FILE = Path(__file__).parent / "data" / "contacts.yaml"
@@ -82,12 +80,6 @@ NEAR_MISSES = [
 @pytest.fixture(scope="module")
 def lexical() -> CrisisDetector:
     return CrisisDetector.from_files()
-
-
-@pytest.fixture(scope="module")
-def guards(guard_classifier: GuardClassifier) -> Guardrails:
-    contacts = load_crisis_contacts(CONTACTS_FILE)
-    return Guardrails(Settings(), RegexPiiRedactor(), None, contacts, classifier=guard_classifier)
 
 
 @pytest.mark.parametrize(("text", "kind"), CRISES)

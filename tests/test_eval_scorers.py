@@ -10,7 +10,7 @@ import pytest
 from eval.compare import Thresholds, compare, failed
 from eval.dataset import Case, Expectation
 from eval.metrics import SUMMARY_KEYS
-from eval.outcome import Outcome, SourceTexts
+from eval.outcome import Outcome, SourceTexts, stored_by_id
 from eval.output import case_row, spread, write_run
 from eval.report import render
 from eval.runner import RunResult, score_case, summarise
@@ -36,9 +36,23 @@ DOC = (
     "uit het basispakket. Je betaalt er **geen eigen risico** voor.\n\n- Bel de huisarts of de "
     "thuiszorg."
 )
+CARD_ANSWER = "Het FAQ-antwoord."
+STORED = stored_by_id(
+    [
+        Chunk(
+            "p-1", "zvw-wijkverpleging", "Wijkverpleging", Law.zvw, ("https://example.org",),
+            ("Wie betaalt?",), DOC,
+        ),
+        Chunk(
+            "p-2", "faq-x", "Vraag?", Law.wmo, ("https://wetten.overheid.nl/x",), (),
+            f"Vraag?\n{CARD_ANSWER}", kind="card", read_more="https://www.regelhulp.nl/x",
+        ),
+    ]
+)  # fmt: skip
 SOURCES = SourceTexts(
-    {"zvw-wijkverpleging": DOC, "faq-x": "Het FAQ-antwoord."},
-    {"faq-x": frozenset({"https://www.regelhulp.nl/x"})},
+    {"zvw-wijkverpleging": DOC, "faq-x": CARD_ANSWER, "provider:Zorg BV": "Dagbesteding in Breda."},
+    {"provider:Zorg BV": frozenset({"https://zorgbv.nl"})},
+    STORED,
 )
 SCORERS = default_scorers(SOURCES)
 
@@ -49,8 +63,10 @@ def chunk(doc_id: str = "zvw-wijkverpleging", law: Law = Law.zvw, text: str = DO
     )
 
 
-def citation(quote: str, doc_id: str = "zvw-wijkverpleging", law: str = "zvw") -> Citation:
-    return Citation(doc_id, "Wijkverpleging", "https://example.org", law, "", quote)
+def citation(
+    quote: str, doc_id: str = "zvw-wijkverpleging", law: str = "zvw", heading: str = ""
+) -> Citation:
+    return Citation(doc_id, "Wijkverpleging", "https://example.org", law, heading, quote)
 
 
 def case(route: Route | None = Route.answer, **expect: object) -> Case:
@@ -162,23 +178,62 @@ def test_citation_validity_checks_quotes_against_the_source() -> None:
             GOOD,
             citations=[
                 citation("De gemeente betaalt alles."),
-                citation("Bel de huisarts of de thuiszorg."),
+                citation("Bel de huisarts of de thuiszorg.", heading="Wie betaalt?"),
             ],
         )
     )
     assert scores(c, o)["citation_validity"] == 0.5
-    faq = Outcome(
-        answer("Het FAQ-antwoord.", strategy=Strategy.faq, citations=[citation("", "faq-x")])
-    )
-    # A card citation has no quote: it must name a known source and one of its own pages.
-    assert scores(c, faq)["citation_validity"] == 0.0  # example.org is not a page of faq-x
-    ok = Citation("faq-x", "Regelhulp", "https://www.regelhulp.nl/x", "wmo", "", "")
-    good = Outcome(answer("Het FAQ-antwoord.", strategy=Strategy.faq, citations=[ok]))
-    assert scores(c, good)["citation_validity"] == 1.0
-    unknown = Citation("faq-bestaat-niet", "Regelhulp", "https://www.regelhulp.nl/x", "wmo", "", "")
-    bad = Outcome(answer("Het FAQ-antwoord.", strategy=Strategy.faq, citations=[unknown]))
-    assert scores(c, bad)["citation_validity"] == 0.0
-    assert "faithfulness" not in scores(c, faq)
+
+
+def test_citation_validity_checks_the_index_not_the_answers_own_passage() -> None:
+    """The old scorer also searched `answer.retrieved`: a passage the answer carried with it
+    vouched for its own quote. Only the stored text counts now."""
+    c = case()
+    made_up = "De gemeente betaalt de wijkverpleging altijd."
+    own_copy = chunk(text=made_up)  # the answer's own (tampered) copy of the passage
+    o = Outcome(answer(GOOD, citations=[citation(made_up)], retrieved=[own_copy]))
+    result = score_case(c, o, SCORERS).scores["citation_validity"]
+    assert result.value == 0.0 and "quote not in the stored text" in result.failure
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        (citation("Bel de huisarts of de thuiszorg.", "zvw-bestaat-niet"), "not in the index"),
+        (
+            Citation("zvw-wijkverpleging", "Zvw", "https://wetten.overheid.nl/BWBR0018450",
+                     "zvw", "", "Bel de huisarts of de thuiszorg."),
+            "link is not its readable source",
+        ),
+        (citation("Bel de huisarts of de thuiszorg.", heading="Wat is het?"), "cited section"),
+        (citation(""), "no quote"),
+        (Citation("faq-x", "Vraag?", "https://wetten.overheid.nl/x", "wmo", "", ""), "readable"),
+        (Citation("provider:Zorg BV", "Zorg", "https://elders.nl", "algemeen", "", ""), "link"),
+        (
+            Citation("provider:Zorg BV", "Zorg", "https://zorgbv.nl", "algemeen", "",
+                     "Dagbesteding in Tilburg."),
+            "quote not in the listing",
+        ),
+    ],
+)  # fmt: skip
+def test_citation_validity_fails_each_kind_of_bad_citation(bad: Citation, reason: str) -> None:
+    good = citation("Bel de huisarts of de thuiszorg.", heading="Wie betaalt?")
+    o = Outcome(answer(GOOD, citations=[good, bad]))
+    result = score_case(case(), o, SCORERS).scores["citation_validity"]
+    assert result.value == 0.5 and reason in result.failure
+
+
+def test_a_card_citation_needs_the_stored_card_text_in_the_reply() -> None:
+    c = case()
+    cited = Citation("faq-x", "Regelhulp", "https://www.regelhulp.nl/x", "wmo", "", "")
+    shown = Outcome(answer(f"{CARD_ANSWER}\n\nIn Breda: Wmo-loket.", strategy=Strategy.faq,
+                           citations=[cited]))  # fmt: skip
+    assert scores(c, shown)["citation_validity"] == 1.0
+    edited = Outcome(answer("Het FAQ-antwoord, iets anders.", strategy=Strategy.faq,
+                            citations=[cited]))  # fmt: skip
+    result = score_case(c, edited, SCORERS).scores["citation_validity"]
+    assert result.value == 0.0 and "card text not shown verbatim" in result.failure
+    assert "faithfulness" not in scores(c, shown)
 
 
 def test_fragment_openers_law_text_links_and_stitched_answers_are_counted() -> None:
@@ -239,9 +294,36 @@ def test_faithfulness_counts_supported_cited_sentences() -> None:
         "De gemeente regelt een taxi naar Parijs voor iedereen. [1]\n\nLees meer:\n[1] Titel: url"
     )
     claims = cited_claims(text)
-    assert [n for _, n in claims] == [[1], [1]]
+    assert [n for _, n in claims] == [[], [1], [1], []]
     o = Outcome(answer(text, citations=[citation("x")], retrieved=[chunk()]))
-    assert scores(case(), o)["faithfulness"] == 0.5
+    assert scores(case(), o)["faithfulness"] == 0.5  # the short uncited lines are framing
+
+
+@pytest.mark.parametrize(
+    "planted",
+    [
+        # a number changed (the production check ignores one-digit numbers)
+        "De zorgverzekeraar betaalt de wijkverpleging uit het basispakket, 3 keer. [1]",
+        # a sentence from another document, cited as this one
+        "Bij de Wlz vraag je een indicatie aan bij het CIZ in Utrecht. [1]",
+        # a claim without a citation
+        "Het zorgkantoor regelt daarna alle zorg en betaalt de rekening zelf.",
+        # a citation of a passage that is not there
+        "De zorgverzekeraar betaalt de wijkverpleging uit het basispakket. [2]",
+    ],
+)
+def test_faithfulness_fails_a_planted_sentence(planted: str) -> None:
+    good = "De zorgverzekeraar betaalt de wijkverpleging uit het basispakket. [1]"
+    o = Outcome(answer(f"{good}\n\n{planted}", citations=[citation("x")], retrieved=[chunk()]))
+    result = score_case(case(), o, SCORERS).scores["faithfulness"]
+    assert result.value == 0.5 and "not supported" in result.failure
+
+
+def test_faithfulness_reads_the_stored_text_not_the_retrieved_copy() -> None:
+    claim = "De gemeente betaalt de wijkverpleging altijd helemaal zelf. [1]"
+    own_copy = chunk(text="De gemeente betaalt de wijkverpleging altijd helemaal zelf.")
+    o = Outcome(answer(claim, citations=[citation("x")], retrieved=[own_copy]))
+    assert scores(case(), o)["faithfulness"] == 0.0
 
 
 def test_readability_and_latency_percentiles() -> None:

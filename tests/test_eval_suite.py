@@ -27,7 +27,7 @@ BASELINE = ROOT / "eval" / "baseline"
 def factory(embedder: CachedEmbedder) -> Callable[[Settings], Container]:
     def build(settings: Settings) -> Container:
         container = Container(settings)
-        container.__dict__["embedder"] = embedder  # the shared, disk-cached e5 vectors
+        container.override("embedder", embedder)  # the shared, disk-cached e5 vectors
         return container
 
     return build

@@ -29,7 +29,7 @@ A_LIST = "- id: lijst\n- question: Een lijst in plaats van velden\n"
 
 def start(data: Path, corpus: Path, embedder: CachedEmbedder) -> Runtime:
     runtime = Runtime(make_settings(data, corpus))
-    runtime.container.__dict__["embedder"] = embedder
+    runtime.container.override("embedder", embedder)
     return runtime
 
 

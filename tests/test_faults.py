@@ -172,7 +172,7 @@ def test_readyz_names_a_broken_contacts_file(tmp_path: Path) -> None:
     runtime = _runtime(tmp_path)
     g = guards()
     g.contacts_problem = "contacts.yaml:3: bad; using the national crisis lines"
-    runtime.container.__dict__["guardrails"] = g
+    runtime.container.override("guardrails", g)
     ready, body = asyncio.run(runtime.readiness())
     assert body["checks"]["guardrails"] is True
     assert any("contacts.yaml:3" in w for w in body["warnings"])

@@ -11,22 +11,15 @@ from typer.testing import CliRunner
 
 from guardrails import InspectContext, inspect
 from guardrails.bench import bench_guard
-from guardrails.classifier import GuardClassifier
 from guardrails.cli import make_guard_app
 from guardrails.contacts import load_crisis_contacts
 from guardrails.inspector import Guardrails
 from guardrails.output_check import OutputAction
-from tests.guardrails_support import FailingRedactor, RegexPiiRedactor
+from tests.guardrails_support import FailingRedactor
 from wegwijs.config import LlmSettings, Settings, StoreSettings, VectorStoreSettings
 from wegwijs.domain import CrisisKind, Route
 
 CONTACTS_FILE = Path(__file__).parent / "data" / "contacts.yaml"
-
-
-@pytest.fixture(scope="module")
-def guards(guard_classifier: GuardClassifier) -> Guardrails:
-    contacts = load_crisis_contacts(CONTACTS_FILE)
-    return Guardrails(Settings(), RegexPiiRedactor(), None, contacts, classifier=guard_classifier)
 
 
 def test_answer_route_carries_only_redacted_text(guards: Guardrails) -> None:

@@ -40,6 +40,7 @@ from assistant.llm import (
 )
 from assistant.strategies.generative import GenerativeStrategy
 from wegwijs.config import LlmSettings, Settings
+from wegwijs.container import Container
 from wegwijs.domain import Answer, Chunk, Law, Route, ScoredChunk, Strategy
 
 SERVED_NAME = "smollm2"
@@ -588,3 +589,32 @@ def test_stream_cut_off_after_tokens_raises_and_is_not_retried(
         asyncio.run(run())
     assert received == ["Goede", "morgen"]
     assert len(script.seen) == 1
+
+
+def test_the_container_gives_the_llm_one_pooled_http_client_closed_at_shutdown(
+    scripted_server: tuple[str, Scripted], tmp_path: Path
+) -> None:
+    """Every generated answer goes through the container's one httpx client (not a new client
+    per request), and `aclose()` closes it: a request after that cannot be sent."""
+    url, script = scripted_server
+    script.responses = [(200, JSON_HEADERS, completion_body("Bel het Wmo-loket. [1]"))]
+    settings = Settings(
+        data_dir=tmp_path,
+        llm=LlmSettings(backend="openai", base_url=url, model=SERVED_NAME, max_retries=0),
+    )
+    container = Container(settings)
+    strategy = container.generative
+    assert strategy is not None and container.http is container.http
+
+    async def run() -> None:
+        request = AnswerRequest("hoe vraag ik hulp aan?")
+        first = await strategy.answer(request, passages())
+        assert first is not None and len(script.seen) == 1
+        http = container.http
+        await container.aclose()
+        assert http.is_closed
+        with pytest.raises(RuntimeError, match="client has been closed"):
+            await strategy.answer(request, passages())  # its client is closed: nothing is sent
+        assert len(script.seen) == 1
+
+    asyncio.run(run())

@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from guardrails.classifier import GuardClassifier
-from guardrails.contacts import load_crisis_contacts
 from guardrails.inspector import Guardrails
 from guardrails.medical import MedicalAdviceDetector
 from guardrails.output_check import OutputAction
@@ -50,12 +48,6 @@ NAVIGATION = [
 @pytest.fixture(scope="module")
 def detector() -> MedicalAdviceDetector:
     return MedicalAdviceDetector.from_files()
-
-
-@pytest.fixture(scope="module")
-def guards(guard_classifier: GuardClassifier) -> Guardrails:
-    contacts = load_crisis_contacts(CONTACTS_FILE)
-    return Guardrails(Settings(), RegexPiiRedactor(), None, contacts, classifier=guard_classifier)
 
 
 @pytest.mark.parametrize("text", REFUSALS)

@@ -96,7 +96,7 @@ def test_crisis_reply_with_llm_store_and_database_all_down(
             store={"database_url": "postgresql+psycopg://nobody@127.0.0.1:9/none"},
         )
     )
-    container.__dict__["embedder"] = embedder
+    container.override("embedder", embedder)
     result = asyncio.run(container.chat.handle("Ik wil er niet meer zijn. Ik kan niet meer."))
     answer = result.answer
     assert answer.route is Route.crisis and answer.crisis_kind is not None

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import sys
+import threading
+
+import numpy as np
 import pytest
 
+from assistant.retrieval import Retriever
+from wegwijs.config import Settings
 from wegwijs.container import Container
+from wegwijs.sparse import DutchSparseEncoder
+from wegwijs.vectorstore import QdrantStore
 
 FORMAL_AND_EVERYDAY = [
     # (question, documents of which at least one must be in the top 5)
@@ -74,3 +82,52 @@ def test_query_embedding_is_shared(shipped: Container) -> None:
     first = retriever.embed_query("een vraag over de Wmo die maar één keer wordt ingebed")
     again = retriever.embed_query("een vraag over de Wmo die maar één keer wordt ingebed")
     assert first is again
+
+
+class CountingEmbedder:
+    """Query vector = [length of the text, 0, 0, 0]; counts its calls."""
+
+    dim = 4
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        self.calls += 1
+        return np.array([[len(t), 0, 0, 0] for t in texts], dtype=np.float32)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self.embed_queries(texts)
+
+
+def test_the_query_cache_holds_under_worker_threads() -> None:
+    """FAQ matching and retrieval run in worker threads (asyncio.to_thread). The hand-rolled
+    OrderedDict cache raised KeyError when one thread evicted the entry another had just found
+    (seen here with 8 threads, a 2-entry cache and a tiny switch interval)."""
+    embedder = CountingEmbedder()
+    retriever = Retriever(embedder, DutchSparseEncoder(), QdrantStore.memory("t"), Settings(),
+                          query_cache=2)  # fmt: skip
+    errors: list[str] = []
+
+    def work(step: int) -> None:
+        try:
+            for i in range(40_000):
+                query = "q" * ((i * step) % 9 + 1)
+                assert retriever.embed_query(query)[0] == len(query)
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(repr(exc))
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=work, args=(step,)) for step in range(1, 9)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == []
+    calls = embedder.calls
+    assert retriever.embed_query("q") is retriever.embed_query("q")  # still a cache
+    assert embedder.calls <= calls + 1

@@ -33,8 +33,8 @@ def test_our_conversation_id_no_raw_messages_kept_and_one_message_at_a_time(
     )
     runtime = Runtime(settings)
     store = MemoryConversationStore()
-    runtime.container.__dict__["conversations"] = store
-    runtime.container.__dict__["chat"] = chat_with(guards(), store=store)
+    runtime.container.override("conversations", store)
+    runtime.container.override("chat", chat_with(guards(), store=store))
     set_runtime(runtime)
 
     async def go() -> tuple[list[object], list[str], str]:

@@ -1,11 +1,21 @@
 """The composition root: builds every service from the settings. The CLI, the chat app and the
-eval runner ask it for services; tests build their own with other settings."""
+eval runner ask it for services; tests build their own with other settings.
+
+Every service is a `cached_property`, built on first use. Tests replace one with
+`container.override(name, value)`: alone it keeps the replacement for the container's life (e.g.
+the shared disk-cached embedder); as `with container.override(name, value):` the service that
+was there before (built or not) comes back after the block. Unknown names raise AttributeError.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from functools import cached_property
-from typing import TYPE_CHECKING
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import httpx
 
 from wegwijs.chat import ChatService
 from wegwijs.config import Settings
@@ -23,6 +33,7 @@ if TYPE_CHECKING:
     from assistant.providers import ProviderDirectory
     from assistant.retrieval import Retriever
     from assistant.strategies.card import CardStrategy
+    from assistant.strategies.generative import GenerativeStrategy
     from guardrails.inspector import Guardrails
     from ingest.corpus import Corpus
     from ingest.last_good import LastGood
@@ -34,9 +45,41 @@ log = logging.getLogger("wegwijs")
 CORPUS_SERVICES = ("corpus", "provider_directory", "card_strategy", "engine")
 
 
+class Override:
+    """One service replaced (see the module docstring); undone when its `with` block ends."""
+
+    _MISSING = object()
+
+    def __init__(self, container: Container, name: str, value: Any) -> None:
+        if not isinstance(getattr(type(container), name, None), cached_property):
+            raise AttributeError(f"{type(container).__name__} has no service {name!r}")
+        self._services = container.__dict__
+        self._name = name
+        self._before = self._services.get(name, self._MISSING)
+        self._services[name] = value
+
+    def __enter__(self) -> Override:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if self._before is self._MISSING:
+            self._services.pop(self._name, None)
+        else:
+            self._services[self._name] = self._before
+
+
 class Container:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+
+    def override(self, name: str, value: Any) -> Override:
+        """Serve `value` as the service `name` (tests); see the module docstring."""
+        return Override(self, name, value)
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -123,19 +166,31 @@ class Container:
         return CardStrategy(matcher, self.corpus.gemeenten, load_card_texts())
 
     @cached_property
+    def http(self) -> httpx.AsyncClient:
+        """The process' one pooled HTTP client (the LLM server); closed by `aclose` / `close`."""
+        return httpx.AsyncClient()
+
+    @cached_property
+    def generative(self) -> GenerativeStrategy | None:
+        """Generated answers when an LLM is configured (backend "openai"), over `http`."""
+        if self.settings.llm.backend != "openai":
+            return None
+        from assistant.strategies.generative import GenerativeStrategy
+
+        return GenerativeStrategy.from_settings(self.settings, http=self.http)
+
+    @cached_property
     def engine(self) -> AnswerEngine:
         from assistant.engine import AnswerEngine
         from assistant.strategies.local import LocalProvidersStrategy
         from assistant.strategies.no_answer import WhoToAsk, load_texts
 
         texts = load_texts()
-        generative = None
+        generative = self.generative
         llm_errors: tuple[type[BaseException], ...] = (TimeoutError, ConnectionError)
-        if self.settings.llm.backend == "openai":
+        if generative is not None:
             from assistant.llm import LlmError
-            from assistant.strategies.generative import GenerativeStrategy
 
-            generative = GenerativeStrategy.from_settings(self.settings)
             llm_errors = (LlmError, TimeoutError)
         return AnswerEngine(
             self.retriever,
@@ -185,6 +240,35 @@ class Container:
             self.__dict__.pop(name, None)
         self.__dict__["corpus"] = corpus
 
+    async def aclose(self) -> None:
+        """Close what was built, in the event loop that used the HTTP client."""
+        http = self.__dict__.pop("http", None)
+        if http is not None:
+            await http.aclose()
+        self.close()
+
     def close(self) -> None:
+        """Close what was built. From inside a running loop the HTTP client is closed by a task
+        of that loop (prefer `await aclose()` there)."""
+        http = self.__dict__.pop("http", None)
+        if http is not None:
+            _close_http(http)
         if "store" in self.__dict__:
             self.store.close()
+
+
+_closing: set[asyncio.Task[None]] = set()  # close tasks in flight (asyncio keeps weak refs)
+
+
+def _close_http(http: httpx.AsyncClient) -> None:
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        try:
+            asyncio.run(http.aclose())
+        except Exception:
+            log.debug("http client: closed without its event loop", exc_info=True)
+        return
+    task = loop.create_task(http.aclose())
+    _closing.add(task)
+    task.add_done_callback(_closing.discard)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from wegwijs.text import strip_markdown
+
 SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n{2,}|\n(?=\s*(?:[-*]|\d+\.)\s)")
 WORD = re.compile(r"[0-9A-Za-zÀ-ÿ]+(?:['’-][0-9A-Za-zÀ-ÿ]+)*")
 VOWEL_GROUP = re.compile(r"(?:ij|[aeiouyàáâäèéêëìíîïòóôöùúûü])+", re.IGNORECASE)
-MARKUP = re.compile(r"^#+\s.*$|\[([^\]]*)\]\([^)]*\)|[*_`>|]", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -24,8 +25,9 @@ def syllables(word: str) -> int:
 
 
 def plain_text(markdown: str) -> str:
-    """Drop headings and inline markup so only running text is measured."""
-    return MARKUP.sub(lambda m: m.group(1) or "", markdown)
+    """Drop headings and inline markup so only running text is measured (list marks stay:
+    `sentences` ends a list item at the next one)."""
+    return strip_markdown(markdown, headings=False, list_marks=True)
 
 
 def sentences(text: str) -> list[str]:

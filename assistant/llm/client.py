@@ -1,9 +1,9 @@
 """A small async client for the OpenAI-compatible chat-completions API that vLLM serves.
 
 The `httpx.AsyncClient` is passed in (as in pydantic-ai), so the caller owns connection pooling
-and its life cycle, and tests can point it at real local servers. With `http=None` every request
-opens its own short-lived client: no connection reuse, but safe when each call runs in a new
-event loop (`asyncio.run` per question in a CLI), where a shared pooled client would break.
+and its life cycle, and tests can point it at real local servers. The app passes the composition
+root's one pooled client (`Container.http`, closed at shutdown). With `http=None` every request
+opens its own short-lived client (the optional eval judge).
 
 Timeouts: `connect_timeout` bounds opening the TCP connection; `timeout` bounds every wait for
 bytes from the server (for a streamed answer: the silence before the next token; for a plain
