@@ -11,7 +11,7 @@ import pytest
 from ingest.corpus import CorpusUnavailable, load_corpus
 from ingest.pipeline import IngestPipeline
 from tests.corpus_factory import small_corpus, write_doc
-from tests.hashing_embedder import HashingEmbedder
+from wegwijs.embedding import HashingEmbedder
 from wegwijs.sparse import DutchSparseEncoder
 from wegwijs.vectorstore import QdrantStore, QueryFilter, StoreLockedError
 

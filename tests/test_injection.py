@@ -12,8 +12,8 @@ from ingest.corpus import load_corpus
 from ingest.pipeline import IngestPipeline
 from tests.corpus_factory import small_corpus, write_doc
 from tests.guardrails_support import load_cases
-from tests.hashing_embedder import HashingEmbedder
 from wegwijs.domain import Route
+from wegwijs.embedding import HashingEmbedder
 from wegwijs.sparse import DutchSparseEncoder
 from wegwijs.vectorstore import QdrantStore
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -77,3 +79,28 @@ def _quantized(model: Any) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch.ao points at torchao; the API works as is
         return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+
+class HashingEmbedder:
+    """Deterministic bag-of-words hashing: for unit tests and crash drills
+    (`embedding.backend = "hashing"`), never for answers."""
+
+    def __init__(self, dim: int = 256) -> None:
+        self.dim = dim
+
+    def _encode(self, texts: list[str]) -> Vectors:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for token in re.findall(r"\w+", text.lower()):
+                digest = hashlib.blake2b(token.encode(), digest_size=4).digest()
+                out[row, int.from_bytes(digest, "little") % self.dim] += 1.0
+            norm = float(np.linalg.norm(out[row]))
+            if norm:
+                out[row] /= norm
+        return out
+
+    def embed_queries(self, texts: list[str]) -> Vectors:
+        return self._encode(texts)
+
+    def embed_passages(self, texts: list[str]) -> Vectors:
+        return self._encode(texts)
