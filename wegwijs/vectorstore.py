@@ -1,42 +1,31 @@
-"""The vector store seam: Qdrant in local mode (embedded default), in memory (tests), or a server.
+"""The vector store seam. The embedded default (and throwaway stores for tests) is Qdrant Edge,
+Qdrant's own engine in-process (wegwijs/edge_store.py); production talks to a Qdrant server
+through qdrant-client (`QdrantStore` here). Both filter inside the engine through payload
+indexes and answer a hybrid search as one batch: filtered dense and sparse prefetches fused by
+RRF, and a filtered dense top 1.
 
-Local mode allows one process per folder, so in the embedded default the chat app owns the
-store; the CLI reaches a running app over HTTP instead of opening the folder (see ingest.remote).
-
-Filters. A Qdrant server filters natively through its payload indexes: one batch with a Query
-API request (filtered dense and sparse prefetches fused by RRF) and a filtered dense top 1.
-qdrant_client's local engine (folder or memory) has no indexes and checks a filter point by point
-in Python, which made a filtered hybrid query at 10k chunks 5-7x slower than an unfiltered one.
-So in local mode (`native_filters` False) a hybrid search asks for the dense and the sparse list
-WITHOUT a filter, `WIDEN` times deeper, in one batch; `QueryFilter.accepts` (the same rules as
-`build_filter`) filters each list here, which leaves exactly the filtered prefetch lists (same
-order), and Qdrant's own RRF (`qdrant_client.hybrid.fusion`, the function local mode runs for a
-`FusionQuery`) fuses them. Only when a list runs out of passing points does it fall back to the
-natively filtered query. Results equal the native ones: tests/test_vectorstore.py checks that.
+`QdrantStore.memory` (qdrant-client's in-process engine) runs the same requests a server gets;
+tests/test_vectorstore.py uses it as the reference the embedded store must agree with.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 from qdrant_client import QdrantClient, models
-from qdrant_client.hybrid.fusion import reciprocal_rank_fusion
 
 from wegwijs.domain import Chunk, ScoredChunk
 from wegwijs.sparse import SparseVector
 
 DENSE = "dense"
 SPARSE = "sparse"
-WIDEN = 4  # local mode: unfiltered list depth = WIDEN x the filtered prefetch depth
-FILTER_FIELDS = ["kind", "law", "municipalities"]  # the payload QueryFilter.accepts reads
 
 
 class StoreLockedError(RuntimeError):
-    """The local Qdrant folder is held by another process (normally the running chat app)."""
+    """The embedded store's folder is held by another process (normally the running chat app)."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +35,7 @@ class QueryFilter:
     municipality: str | None = None  # general documents plus this gemeente's own
 
     def accepts(self, payload: dict[str, object]) -> bool:
-        """The filter in Python, for local mode; agrees with `build_filter`."""
+        """The filter's rule in Python (tests check results with it); agrees with build_filter."""
         if payload.get("kind", "doc") not in self.kinds:
             return False
         if self.laws and payload.get("law") not in self.laws:
@@ -63,8 +52,8 @@ class QueryFilter:
 class HybridHits:
     """Fused passages plus the dense cosine of the best point that passes the filter.
 
-    `best_dense` is what a filtered dense query with limit 1 returns. Local mode reads it off
-    the dense list it already has; a server answers it in the same batch (one round trip).
+    `best_dense` is what a filtered dense query with limit 1 returns; the engine answers it in
+    the same batch as the fused query.
     """
 
     passages: list[ScoredChunk] = field(default_factory=list)
@@ -72,7 +61,7 @@ class HybridHits:
 
 
 class VectorStore(Protocol):
-    native_filters: bool  # False: local mode, filters are applied in Python (see above)
+    native_filters: bool  # True: the engine filters (every store now)
 
     @property
     def revision(self) -> int: ...
@@ -128,16 +117,6 @@ def search_lists(
     return lists
 
 
-def unfiltered_requests(
-    dense: np.ndarray, sparse: SparseVector, prefetch: int
-) -> list[models.QueryRequest]:
-    """Local mode's one batch: both lists, unfiltered, WIDEN deeper, with the filter fields."""
-    return [
-        models.QueryRequest(query=p.query, using=p.using, limit=p.limit, with_payload=FILTER_FIELDS)
-        for p in search_lists(dense, sparse, prefetch * WIDEN, None)
-    ]
-
-
 class QdrantStore:
     def __init__(
         self,
@@ -152,27 +131,17 @@ class QdrantStore:
         # A Qdrant cluster: shards and copies of each shard, set when the collection is made.
         self.shard_number, self.replication_factor = shard_number, replication_factor
         self.payload_indexes = payload_indexes  # only a Qdrant server uses them
-        self.native_filters = payload_indexes
+        self.native_filters = True
         self._revision = 0
 
     @property
     def revision(self) -> int:
-        """Bumped by every write through this object (in local mode the only writer)."""
+        """Bumped by every write through this object."""
         return self._revision
 
     @classmethod
-    def local(cls, path: Path, collection: str) -> QdrantStore:
-        path.mkdir(parents=True, exist_ok=True)
-        try:
-            client = QdrantClient(path=str(path))
-        except RuntimeError as exc:
-            if "already accessed" in str(exc):
-                raise StoreLockedError(str(path)) from exc
-            raise
-        return cls(client, collection)
-
-    @classmethod
     def memory(cls, collection: str) -> QdrantStore:
+        """qdrant-client's in-process engine: the tests' reference for the server path."""
         return cls(QdrantClient(location=":memory:"), collection)
 
     @classmethod
@@ -271,16 +240,6 @@ class QdrantStore:
     def hybrid_search(
         self, dense: np.ndarray, sparse: SparseVector, flt: QueryFilter, limit: int, prefetch: int
     ) -> HybridHits:
-        """Dense + sparse, fused by RRF; see the module docstring on how local mode filters."""
-        if not self.native_filters:
-            hits = self._filtered_here(dense, sparse, flt, limit, prefetch)
-            if hits is not None:
-                return hits
-        return self._filtered_natively(dense, sparse, flt, limit, prefetch)
-
-    def _filtered_natively(
-        self, dense: np.ndarray, sparse: SparseVector, flt: QueryFilter, limit: int, prefetch: int
-    ) -> HybridHits:
         """One batch, one round trip: the filtered prefetches fused by RRF in Qdrant, and the
         filtered dense top 1 for `best_dense`."""
         qfilter = build_filter(flt)
@@ -303,43 +262,7 @@ class QdrantStore:
             best_dense=float(best.points[0].score) if best.points else 0.0,
         )
 
-    def _filtered_here(
-        self, dense: np.ndarray, sparse: SparseVector, flt: QueryFilter, limit: int, prefetch: int
-    ) -> HybridHits | None:
-        """Local mode; None when a list ran out of passing points before `prefetch` of them
-        (the filter may match more further down), so the caller filters natively."""
-        responses = self.client.query_batch_points(
-            self.collection, unfiltered_requests(dense, sparse, prefetch)
-        )
-        ranked: list[list[models.ScoredPoint]] = []
-        for response in responses:
-            kept = [p for p in response.points if flt.accepts(p.payload or {})]
-            if len(kept) < prefetch and len(response.points) == prefetch * WIDEN:
-                return None
-            ranked.append(kept[:prefetch])
-        best_dense = float(ranked[0][0].score) if ranked[0] else 0.0  # before RRF rescores
-        fused = reciprocal_rank_fusion(ranked, limit=limit)
-        if not fused:
-            return HybridHits()
-        found = self.client.retrieve(self.collection, [p.id for p in fused], with_payload=True)
-        payloads = {str(r.id): r.payload or {} for r in found}
-        return HybridHits(
-            passages=[
-                ScoredChunk(Chunk.from_payload(str(p.id), payloads[str(p.id)]), float(p.score))
-                for p in fused
-            ],
-            best_dense=best_dense,
-        )
-
     def dense_query(self, dense: np.ndarray, flt: QueryFilter, limit: int) -> list[ScoredChunk]:
-        if not self.native_filters:  # local mode: filter here when enough pass (same result)
-            depth = limit * WIDEN * 8
-            result = self.client.query_points(
-                self.collection, query=dense.tolist(), using=DENSE, limit=depth, with_payload=True
-            )
-            kept = [p for p in result.points if flt.accepts(p.payload or {})]
-            if len(kept) >= limit or len(result.points) < depth:
-                return [_scored(p) for p in kept[:limit]]
         result = self.client.query_points(
             self.collection,
             query=dense.tolist(),
