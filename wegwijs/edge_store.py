@@ -289,7 +289,7 @@ class EdgeStore:
 
     def delete_points(self, ids: Iterable[str]) -> None:
         """Delete by point id; an id that is not there is no error."""
-        wanted = [str(i) for i in ids]
+        wanted: list[int | uuid.UUID | str] = [str(i) for i in ids]
         if not wanted:
             return
         with self._rw.write():
@@ -303,22 +303,32 @@ class EdgeStore:
             return int(self._shard.count(qe.CountRequest(exact=True)))
 
     def point_payloads(self, fields: Sequence[str]) -> Iterator[tuple[str, dict[str, object]]]:
-        """Every point's id with the named payload fields, a page at a time (the lock is
-        held per page, never while the caller works)."""
+        """Every point's id with the named payload fields. The engine is read a page at a time,
+        all pages under one read lock (one store, even across a switch); the caller gets them
+        after the lock is released, so it may write to the store while it iterates."""
+        pages = self._scroll_all(None, list(fields), False)
+        for record in (record for page in pages for record in page):
+            yield str(record.id), dict(record.payload or {})
+
+    def _scroll_all(self, qfilter: qe.Filter | None, payload: Any, vector: Any) -> list[list[Any]]:
+        pages: list[list[Any]] = []
         offset: Any = None
-        while True:
-            with self._rw.read():
-                if self._shard is None:
-                    return
+        with self._rw.read():
+            if self._shard is None:
+                return pages
+            while True:
                 records, offset = self._shard.scroll(
                     qe.ScrollRequest(
-                        offset=offset, limit=PAGE, with_payload=list(fields), with_vector=False
+                        offset=offset,
+                        limit=PAGE,
+                        filter=qfilter,
+                        with_payload=payload,
+                        with_vector=vector,
                     )
                 )
-            for record in records:
-                yield str(record.id), dict(record.payload or {})
-            if offset is None:
-                return
+                pages.append(records)
+                if offset is None:
+                    return pages
 
     def hybrid_query(
         self, dense: np.ndarray, sparse: SparseVector, flt: QueryFilter, limit: int, prefetch: int
@@ -341,7 +351,7 @@ class EdgeStore:
                 qe.QueryRequest(
                     limit=limit,
                     prefetches=lists,
-                    query=qe.Fusion.Rrf(k=RRF_K),
+                    query=qe.Fusion.Rrf(k=RRF_K),  # type: ignore[arg-type]  # stub lists Fusion
                     with_payload=True,
                 ),
                 qe.QueryRequest(
@@ -378,26 +388,10 @@ class EdgeStore:
         """Every point of the filter with its unit dense vector (for small in-memory indexes)."""
         chunks: list[Chunk] = []
         vectors: list[list[float]] = []
-        qfilter = build_edge_filter(flt)
-        offset: Any = None
-        while True:
-            with self._rw.read():
-                if self._shard is None:
-                    break
-                records, offset = self._shard.scroll(
-                    qe.ScrollRequest(
-                        offset=offset,
-                        limit=PAGE,
-                        filter=qfilter,
-                        with_payload=True,
-                        with_vector=[DENSE],
-                    )
-                )
-            for record in records:
+        for page in self._scroll_all(build_edge_filter(flt), True, [DENSE]):
+            for record in page:
                 chunks.append(Chunk.from_payload(str(record.id), dict(record.payload or {})))
                 vectors.append(_dense_of(record.vector))
-            if offset is None:
-                break
         if not vectors:
             return [], np.zeros((0, 0), dtype=np.float32)
         matrix = np.asarray(vectors, dtype=np.float32)
