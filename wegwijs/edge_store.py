@@ -32,6 +32,7 @@ import shutil
 import tempfile
 import threading
 import uuid
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -182,8 +183,10 @@ class EdgeStore:
     @classmethod
     def temporary(cls) -> EdgeStore:
         """A store in a fresh temp folder, removed on close (tests, eval, benchmarks)."""
-        store = cls.open(Path(tempfile.mkdtemp(prefix="wegwijs-edge-")))
+        root = Path(tempfile.mkdtemp(prefix="wegwijs-edge-"))
+        store = cls.open(root)
         store._owns_root = True
+        weakref.finalize(store, shutil.rmtree, root, True)  # also when never closed
         return store
 
     def _open_live(self) -> None:
