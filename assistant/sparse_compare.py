@@ -71,6 +71,9 @@ def compare(container: Container) -> dict[str, Any]:
         docs = [encode_doc(t) for t in texts]
         doc_us = (time.perf_counter() - started) / len(texts) * 1e6
         started = time.perf_counter()
+        docs = [encode_doc(t) for t in texts]  # again: our stemmer's cache is warm now
+        warm_us = (time.perf_counter() - started) / len(texts) * 1e6
+        started = time.perf_counter()
         queries = [encode_query(q) for q in questions]
         query_us = (time.perf_counter() - started) / len(questions) * 1e6
         store = EdgeStore.temporary()
@@ -79,6 +82,7 @@ def compare(container: Container) -> dict[str, Any]:
             store.upsert(chunks, dense, docs)
             result: dict[str, Any] = {
                 "encode_chunk_us": round(doc_us, 1),
+                "encode_chunk_us_warm": round(warm_us, 1),
                 "encode_query_us": round(query_us, 1),
             }
             for mode in ("sparse_only", "hybrid"):
