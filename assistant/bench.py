@@ -1,4 +1,4 @@
-"""`wegwijs bench retrieval --json`: latency of Retriever.retrieve() against the raw floor.
+"""`wegwijs bench retrieval --json`: latency of Retriever.retrieve() and of its parts.
 
 Synthetic corpus. Passages are recombinations of real corpus sentences (3-6 per passage). Only a
 base set of `base` passages (default 1024) is embedded with the real embedder; the rest reuse a
@@ -8,18 +8,17 @@ what the vectors mean, only on their count and dimension, so the numbers hold; r
 not measured here (see `python -m assistant.calibrate_relevance`). Every passage gets its own
 real sparse vector from its text.
 
-Per size (1k, 10k, 50k chunks) the points go into a fresh embedded Qdrant (qdrant_client's
-in-process engine, in memory by default; `--on-disk` uses a temp folder, which runs the same search
-code and only makes loading slower), and then, interleaved in the same process and alternating
-which goes first:
+Per size (1k, 10k, 50k chunks) the points go into a fresh embedded store (Qdrant Edge in a temp
+folder, as `make run` uses it), and then, interleaved in the same process, rotating which goes
+first:
 - retrieve(q): query embedding + sparse encoding + the store's hybrid search + payload parsing
   (the same call `search()` makes: the relevance decision needs no extra query);
-- floor(q): raw `embed_queries([q])` + the raw Qdrant calls retrieve() makes, with its sparse
-  vector precomputed (so sparse encoding counts against retrieve()). In local mode (this bench)
-  those calls are: one `client.query_batch_points` with the unfiltered dense and sparse lists
-  (`prefetch_k` x `WIDEN` deep, payload fields kind/law/municipalities) and one
-  `client.retrieve` of top_k ids with their payload (here: the dense list's first top_k). The
-  Python filtering and Qdrant's RRF over the two lists count against retrieve().
+- embed(q): the query embedding alone (`embed_queries([q])`);
+- store(q): `EdgeStore.hybrid_search` alone, with the query's vectors precomputed;
+- floor(q): raw `embed_queries([q])` + the raw Edge call retrieve() makes (one
+  `EdgeShard.query_batch`: the filtered dense and sparse prefetches fused by RRF, and the
+  filtered dense top 1), with its sparse vector precomputed (so sparse encoding, our lock and
+  payload parsing count against retrieve()).
 The query-embedding cache is off, so every call embeds. latency_ratio = retrieve p95 / floor p95.
 """
 
@@ -28,13 +27,12 @@ from __future__ import annotations
 import json
 import random
 import statistics
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
+import qdrant_edge as qe
 import typer
 
 from assistant.calibration import DATA, read_jsonl
@@ -43,10 +41,11 @@ from ingest.chunker import chunk_document
 from wegwijs.config import Settings
 from wegwijs.container import Container
 from wegwijs.domain import Chunk, Law
+from wegwijs.edge_store import RRF_K, EdgeStore, build_edge_filter
 from wegwijs.embedding import Embedder
 from wegwijs.readability import sentences as split_sentences
-from wegwijs.sparse import DutchSparseEncoder
-from wegwijs.vectorstore import QdrantStore, unfiltered_requests
+from wegwijs.sparse import DutchSparseEncoder, SparseVector
+from wegwijs.vectorstore import DENSE, SPARSE, QueryFilter
 
 SIZES = (1_000, 10_000, 50_000)
 NOISE = 0.02
@@ -105,12 +104,6 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-def timed(fn: Callable[[], object]) -> float:
-    started = time.perf_counter()
-    fn()
-    return (time.perf_counter() - started) * 1000
-
-
 def measure_size(
     size: int,
     chunks: list[Chunk],
@@ -120,10 +113,9 @@ def measure_size(
     settings: Settings,
     queries: list[str],
     rounds: int,
-    on_disk: bool = False,
 ) -> dict[str, float | int]:
-    with tempfile.TemporaryDirectory(prefix="wegwijs-bench-") as folder:
-        store = QdrantStore.local(Path(folder), "bench") if on_disk else QdrantStore.memory("bench")
+    store = EdgeStore.temporary()
+    try:
         store.ensure_collection(dense.shape[1])
         loaded = time.perf_counter()
         for start in range(0, size, 1024):
@@ -134,41 +126,75 @@ def measure_size(
         load_s = time.perf_counter() - loaded
         retriever = Retriever(embedder, sparse, store, settings, query_cache=0)
         cfg = settings.retrieval
-        # The floor gets its sparse vectors for free (precomputed): a strict floor.
+        flt = Retriever._filter(None, ())
+        # The floor and the store measurement get their vectors for free (precomputed).
         sparse_vectors = {q: sparse.encode_query(q) for q in queries}
+        dense_vectors = {q: embedder.embed_queries([q])[0] for q in queries}
 
         def floor(query: str) -> None:
             vector = embedder.embed_queries([query])[0]
-            requests = unfiltered_requests(vector, sparse_vectors[query], cfg.prefetch_k)
-            lists = store.client.query_batch_points(store.collection, requests)
-            top = [p.id for p in lists[0].points[: cfg.top_k]]
-            store.client.retrieve(store.collection, top, with_payload=True)
+            request = raw_request(vector, sparse_vectors[query], flt, cfg.top_k, cfg.prefetch_k)
+            store._require().query_batch(request)
 
-        for query in queries[:3]:  # warm up both paths
-            retriever.retrieve(query)
-            floor(query)
-        ours: list[float] = []
-        raw: list[float] = []
+        def store_only(query: str) -> None:
+            store.hybrid_search(
+                dense_vectors[query], sparse_vectors[query], flt, cfg.top_k, cfg.prefetch_k
+            )
+
+        paths: dict[str, Callable[[str], object]] = {
+            "retrieve": retriever.retrieve,
+            "embed": lambda q: embedder.embed_queries([q]),
+            "store": store_only,
+            "floor": floor,
+        }
+        for query in queries[:3]:  # warm up every path
+            for fn in paths.values():
+                fn(query)
+        times: dict[str, list[float]] = {name: [] for name in paths}
+        names = list(paths)
         for i in range(rounds):
             query = queries[i % len(queries)]
-            pair = [
-                ("ours", lambda q=query: retriever.retrieve(q)),
-                ("raw", lambda q=query: floor(q)),
-            ]
-            for name, fn in pair if i % 2 == 0 else reversed(pair):
-                (ours if name == "ours" else raw).append(timed(fn))
+            for name in names[i % 4 :] + names[: i % 4]:  # rotate which goes first
+                fn, started = paths[name], time.perf_counter()
+                fn(query)
+                times[name].append((time.perf_counter() - started) * 1000)
+    finally:
         store.close()
-    p95, f95 = percentile(ours, 95), percentile(raw, 95)
+    p95 = {name: percentile(values, 95) for name, values in times.items()}
     return {
         "chunks": size,
         "load_s": round(load_s, 1),
-        "retrieve_p50_ms": round(statistics.median(ours), 1),
-        "retrieve_p95_ms": round(p95, 1),
-        "floor_p50_ms": round(statistics.median(raw), 1),
-        "floor_p95_ms": round(f95, 1),
-        "latency_ratio": round(p95 / f95, 3),
+        "retrieve_p50_ms": round(statistics.median(times["retrieve"]), 1),
+        "retrieve_p95_ms": round(p95["retrieve"], 1),
+        "embed_p95_ms": round(p95["embed"], 1),
+        "store_p50_ms": round(statistics.median(times["store"]), 1),
+        "store_p95_ms": round(p95["store"], 1),
+        "floor_p50_ms": round(statistics.median(times["floor"]), 1),
+        "floor_p95_ms": round(p95["floor"], 1),
+        "latency_ratio": round(p95["retrieve"] / p95["floor"], 3),
+        "retrieve_over_embed_p95": round(p95["retrieve"] / p95["embed"], 2),
         "rounds": rounds,
     }
+
+
+def raw_request(
+    vector: np.ndarray, sparse: SparseVector, flt: QueryFilter, limit: int, prefetch: int
+) -> qe.QueryBatchRequest:
+    """The batch EdgeStore.hybrid_search sends, built by hand (the floor)."""
+    qfilter = build_edge_filter(flt)
+    dense = vector.tolist()
+    lists = [qe.Prefetch(limit=prefetch, query=qe.Query.Nearest(dense, DENSE), filter=qfilter)]
+    if sparse.indices:
+        query = qe.Query.Nearest(qe.SparseVector(sparse.indices, sparse.values), SPARSE)
+        lists.append(qe.Prefetch(limit=prefetch, query=query, filter=qfilter))
+    fused = qe.QueryRequest(
+        limit=limit,
+        prefetches=lists,
+        query=qe.Fusion.Rrf(k=RRF_K),  # type: ignore[arg-type]
+        with_payload=True,
+    )
+    best = qe.QueryRequest(limit=1, query=qe.Query.Nearest(dense, DENSE), filter=qfilter)
+    return qe.QueryBatchRequest([fused, best])
 
 
 def run_retrieval_bench(
@@ -176,7 +202,6 @@ def run_retrieval_bench(
     sizes: tuple[int, ...] = SIZES,
     base: int = 1024,
     rounds: int = 60,
-    on_disk: bool = False,
 ) -> dict[str, object]:
     rng = random.Random(7)
     pool = sentence_pool(container)
@@ -198,12 +223,11 @@ def run_retrieval_bench(
             container.settings,
             queries,
             rounds,
-            on_disk,
         )
         for size in sizes
     ]
     return {
-        "mode": "embedded qdrant, " + ("on disk" if on_disk else "in memory"),
+        "mode": "embedded store: Qdrant Edge in a temp folder",
         "embedder": str(container.settings.model_path.name),
         "base_embedded": len(base_vectors),
         "base_embed_s": round(embed_s, 1),
@@ -219,18 +243,21 @@ def retrieval_command(
     sizes: str = typer.Option("1000,10000,50000", help="Comma-separated corpus sizes."),
     base: int = typer.Option(1024, help="Passages embedded for real; the rest reuse them + noise."),
     rounds: int = typer.Option(60, help="Interleaved measurements per size."),
-    on_disk: bool = typer.Option(False, "--on-disk", help="Qdrant local mode in a temp folder."),
 ) -> None:
     """Meet de snelheid van het zoeken (retrieve) naast de kale ondergrens."""
     container = Container(Settings())
     size_list = tuple(int(s) for s in sizes.split(",") if s.strip())
-    result = run_retrieval_bench(container, size_list, base, rounds, on_disk)
+    result = run_retrieval_bench(container, size_list, base, rounds)
     if as_json:
         typer.echo(json.dumps(result, indent=2))
         return
-    typer.echo(f"{'chunks':>7} {'p50':>8} {'p95':>8} {'floor50':>8} {'floor95':>8} {'ratio':>6}")
+    typer.echo(
+        f"{'chunks':>7} {'p50':>8} {'p95':>8} {'embed95':>8} {'store95':>8} {'floor95':>8} "
+        f"{'ratio':>6}"
+    )
     for row in result["sizes"]:  # type: ignore[attr-defined]
         typer.echo(
             f"{row['chunks']:>7} {row['retrieve_p50_ms']:>8} {row['retrieve_p95_ms']:>8} "
-            f"{row['floor_p50_ms']:>8} {row['floor_p95_ms']:>8} {row['latency_ratio']:>6}"
+            f"{row['embed_p95_ms']:>8} {row['store_p95_ms']:>8} {row['floor_p95_ms']:>8} "
+            f"{row['latency_ratio']:>6}"
         )

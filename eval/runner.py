@@ -1,7 +1,8 @@
 """Runs every case through the same message path as the widget (`container.chat.handle`).
 
-Per run: a fresh container from the (overridden) settings, an in-memory vector store with the
-shipped corpus ingested (so an eval never fights a running app for the local Qdrant folder),
+Per run: a fresh container from the (overridden) settings, a throwaway vector store (Qdrant Edge
+in a temp folder) with the shipped corpus ingested (so an eval never fights a running app for
+the embedded store's folder),
 a temporary SQLite conversation store, and a handler on the root logger that keeps every log
 record of the run, so the PII scorers can search the stored conversation and the logs.
 """

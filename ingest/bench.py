@@ -20,10 +20,10 @@ from ingest.loaders import load_document
 from ingest.pipeline import IngestPipeline
 from wegwijs.config import Settings
 from wegwijs.container import Container
+from wegwijs.edge_store import EdgeStore
 from wegwijs.embedding import SentenceTransformerEmbedder
 from wegwijs.readability import sentences
 from wegwijs.sparse import DutchSparseEncoder
-from wegwijs.vectorstore import QdrantStore
 
 SYNTHETIC_WORDS_PER_SECTION = 110
 
@@ -72,7 +72,7 @@ def measure(
         show_progress_bar=False,
     )
     raw_seconds = time.perf_counter() - started
-    store = QdrantStore.local(store_dir, "bench")
+    store = EdgeStore.open(store_dir)
     try:
         pipeline = IngestPipeline(store, embedder, DutchSparseEncoder())
         started = time.perf_counter()

@@ -1,7 +1,8 @@
-"""Run ingest here, or, when the chat app holds the local Qdrant folder, ask the app to run it.
+"""Run ingest here, or, when the chat app holds the embedded store's folder, ask the app to run it.
 
-Qdrant local mode allows one process per folder. The running app writes a random token to
-`<data_dir>/admin.token` (mode 600) and accepts `POST /wegwijs/admin/ingest` with it on loopback.
+The embedded store (Qdrant Edge) allows one process per folder (an OS file lock). The running
+app writes a random token to `<data_dir>/admin.token` (mode 600) and accepts
+`POST /wegwijs/admin/ingest` with it on loopback.
 With a Qdrant server and PostgreSQL (the deploy job) the run waits for the ingest lock, so two
 jobs, or a job and an app that ingests, never write the same points at once.
 """
@@ -75,7 +76,7 @@ def ask_running_app(settings: Settings, rebuild: bool) -> tuple[dict[str, Any], 
     path = token_path(settings)
     if not path.exists():
         raise SystemExit(
-            f"The Qdrant folder {settings.qdrant_path} is locked by another process, and no "
+            f"The store folder {settings.edge_path} is locked by another process, and no "
             f"running Wegwijs app token was found at {path}. Stop the other process and retry."
         )
     url = f"http://{settings.ui.host}:{settings.ui.port}{INGEST_PATH}"
@@ -89,7 +90,7 @@ def ask_running_app(settings: Settings, rebuild: bool) -> tuple[dict[str, Any], 
         response.raise_for_status()
     except httpx.HTTPError as exc:
         raise SystemExit(
-            f"The Qdrant folder is held by the running app, but {url} did not answer ({exc}). "
+            f"The store folder is held by the running app, but {url} did not answer ({exc}). "
             "Check WEGWIJS_UI__PORT, or stop the app and run the ingest again."
         ) from exc
     data = response.json()

@@ -51,7 +51,7 @@ def test_a_lost_corpus_never_empties_the_index(
 def test_an_unreadable_vector_store_gives_a_dutch_message_and_recovers(
     embedder: CachedEmbedder, tmp_path: Path
 ) -> None:
-    """The local Qdrant folder damaged: a normal question gets the Dutch fault text, a crisis
+    """The embedded store's folder damaged: a normal question gets the Dutch fault text, a crisis
     its contacts, and once the folder is restored the next question is answered again."""
     from tests.conftest import make_settings
     from wegwijs.chat import ENGINE_FAULT_TEXT
@@ -68,8 +68,8 @@ def test_an_unreadable_vector_store_gives_a_dutch_message_and_recovers(
     first = container()
     first.ingest_pipeline.run(first.corpus)
     first.close()
-    folder = tmp_path / "data" / "qdrant"
-    backup = tmp_path / "qdrant-backup"
+    folder = tmp_path / "data" / "edge"
+    backup = tmp_path / "edge-backup"
     shutil.copytree(folder, backup)
     for path in folder.rglob("*"):
         if path.is_file():

@@ -87,9 +87,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     corpus, data = root / "corpus", root / "data"
     shutil.copytree(ROOT / "corpus", corpus)
     data.mkdir()
-    seed = ROOT / "var" / "qdrant"  # incremental ingest: unchanged documents are not re-embedded
+    seed = ROOT / "var" / "edge"  # incremental ingest: unchanged documents are not re-embedded
     if seed.is_dir():
-        shutil.copytree(seed, data / "qdrant", ignore=shutil.ignore_patterns(".lock"))
+        shutil.copytree(seed, data / "edge", ignore=shutil.ignore_patterns(".lock"))
     port = free_port()
     env = {
         **os.environ,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,9 +12,10 @@ import pytest
 from ingest.corpus import CorpusUnavailable, load_corpus
 from ingest.pipeline import IngestPipeline
 from tests.corpus_factory import small_corpus, write_doc
+from wegwijs.edge_store import EdgeStore
 from wegwijs.embedding import HashingEmbedder
 from wegwijs.sparse import DutchSparseEncoder
-from wegwijs.vectorstore import QdrantStore, QueryFilter, StoreLockedError
+from wegwijs.vectorstore import QueryFilter, StoreLockedError
 
 
 @pytest.fixture
@@ -22,8 +24,10 @@ def corpus_root(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def pipeline() -> IngestPipeline:
-    return IngestPipeline(QdrantStore.memory("test"), HashingEmbedder(), DutchSparseEncoder())
+def pipeline(tmp_path: Path) -> Iterator[IngestPipeline]:
+    store = EdgeStore.open(tmp_path / "edge")
+    yield IngestPipeline(store, HashingEmbedder(), DutchSparseEncoder())
+    store.close()
 
 
 def test_first_run_adds_everything_and_second_run_changes_nothing(
@@ -159,12 +163,13 @@ def test_duplicate_ids_are_an_error(corpus_root: Path) -> None:
 
 
 def test_local_store_is_one_process_per_folder(tmp_path: Path) -> None:
-    first = QdrantStore.local(tmp_path / "qdrant", "c")
+    first = EdgeStore.open(tmp_path / "edge")
     try:
         with pytest.raises(StoreLockedError):
-            QdrantStore.local(tmp_path / "qdrant", "c")
+            EdgeStore.open(tmp_path / "edge")
     finally:
         first.close()
+    EdgeStore.open(tmp_path / "edge").close()  # closing released the lock
 
 
 def _all(pipeline: IngestPipeline, doc_id: str, kinds: tuple[str, ...] = ("doc",)) -> list:

@@ -6,6 +6,7 @@ file itself) or the vector store."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 from pathlib import Path
@@ -16,7 +17,7 @@ from tests.conftest import FIXED_CORPUS, MODEL_PATH, ROOT, build_container
 from tests.embedding_cache import CachedEmbedder
 from wegwijs.config import Settings
 from wegwijs.container import Container
-from wegwijs.domain import Route
+from wegwijs.domain import Chunk, Route
 
 PII_CASES = ROOT / "eval" / "datasets" / "pii.jsonl"
 
@@ -56,16 +57,11 @@ def test_no_raw_pii_reaches_logs_database_or_vector_store(
     stored_text = "\n".join(f"{e.question}\n{e.answer}" for e in stored)
     db_file = Path(app_path.settings.database_url.removeprefix("sqlite:///"))
     db_bytes = db_file.read_bytes().decode("utf-8", errors="ignore")
-    payloads = []
-    offset = None
-    while True:
-        points, offset = app_path.store.client.scroll(  # type: ignore[attr-defined]
-            app_path.settings.vector_store.collection, limit=512, offset=offset
-        )
-        payloads += [json.dumps(p.payload, ensure_ascii=False) for p in points]
-        if offset is None:
-            break
-    vector_text = "\n".join(payloads)
+    every_field = [f.name for f in dataclasses.fields(Chunk) if f.name != "id"]  # the payload
+    vector_text = "\n".join(
+        json.dumps(payload, ensure_ascii=False)
+        for _, payload in app_path.store.point_payloads(every_field)
+    )
 
     leaks = {
         where: [lit for lit in literals if lit in text]

@@ -21,7 +21,7 @@ def test_defaults_are_the_embedded_local_profile(monkeypatch: pytest.MonkeyPatch
 
 def test_all_local_state_lives_under_the_data_dir(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
-    assert settings.qdrant_path == tmp_path / "qdrant"
+    assert settings.edge_path == tmp_path / "edge"
     assert settings.model_path == tmp_path / "models" / "multilingual-e5-small"
     assert settings.database_url == f"sqlite:///{tmp_path / 'wegwijs.db'}"
 

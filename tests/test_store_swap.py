@@ -22,6 +22,7 @@ import pytest
 import wegwijs.vectorstore
 from tests.forked import Forker
 from wegwijs.domain import Chunk, Law
+from wegwijs.edge_store import SHARD_NAME, EdgeStore
 from wegwijs.sparse import DutchSparseEncoder
 from wegwijs.vectorstore import QdrantStore, QueryFilter, VectorStore
 
@@ -32,6 +33,11 @@ SPARSE = DutchSparseEncoder()
 def qdrant_collections(store: VectorStore) -> set[str]:
     assert isinstance(store, QdrantStore)
     return {c.name for c in store.client.get_collections().collections}
+
+
+def edge_shards(store: VectorStore) -> set[str]:
+    assert isinstance(store, EdgeStore)
+    return {p.name for p in store.root.iterdir() if SHARD_NAME.match(p.name)}
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,8 @@ STORE_KINDS = [
     ),
     # the in-memory engine with server semantics: the live name is a collection alias
     StoreKind("qdrant-memory", lambda f: QdrantStore.memory("live"), False, qdrant_collections),
+    # Qdrant Edge (the embedded default): a shard folder per version, a pointer names the live one
+    StoreKind("edge", lambda f: EdgeStore.open(f / "edge"), True, edge_shards),
 ]
 
 

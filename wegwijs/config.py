@@ -44,8 +44,8 @@ class EmbeddingSettings(BaseModel):
 
 
 class VectorStoreSettings(BaseModel):
-    # local: Qdrant local mode in <data_dir>/qdrant; memory: in-process;
-    # server: a Qdrant server or cluster at `url`.
+    # local: Qdrant Edge (in-process) in <data_dir>/edge; memory: Qdrant Edge in a throwaway
+    # temp folder (tests, eval); server: a Qdrant server or cluster at `url` (qdrant-client).
     mode: Literal["local", "memory", "server"] = "local"
     url: str = "http://localhost:6333"
     api_key: str = ""
@@ -176,8 +176,10 @@ class Settings(BaseSettings):
         return self.data_path / "models" / "multilingual-e5-small"
 
     @property
-    def qdrant_path(self) -> Path:
-        return self.data_path / "qdrant"
+    def edge_path(self) -> Path:
+        """The embedded store (Qdrant Edge); a new name, so an old qdrant-client folder
+        (<data_dir>/qdrant) is never read as one."""
+        return self.data_path / "edge"
 
     @property
     def database_url(self) -> str:

@@ -24,6 +24,7 @@ from wegwijs.conversations import (
     MemoryConversationStore,
     SqlConversationStore,
 )
+from wegwijs.edge_store import EdgeStore
 from wegwijs.embedding import Embedder, HashingEmbedder, SentenceTransformerEmbedder
 from wegwijs.sparse import DutchSparseEncoder
 from wegwijs.vectorstore import QdrantStore, VectorStore
@@ -102,13 +103,13 @@ class Container:
     @cached_property
     def store(self) -> VectorStore:
         vs = self.settings.vector_store
-        if vs.mode == "memory":
-            return QdrantStore.memory(vs.collection)
         if vs.mode == "server":
             return QdrantStore.server(
                 vs.url, vs.api_key, vs.collection, vs.shard_number, vs.replication_factor
             )
-        return QdrantStore.local(self.settings.qdrant_path, vs.collection)
+        if vs.mode == "memory":
+            return EdgeStore.temporary()
+        return EdgeStore.open(self.settings.edge_path)
 
     def load_corpus(self) -> Corpus:
         """The corpus on disk; a card file that breaks is served in its last good version."""
