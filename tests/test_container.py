@@ -37,3 +37,20 @@ def test_override_refuses_a_name_that_is_no_service(tmp_path: Path) -> None:
         container.override("embeder", object())
     with pytest.raises(AttributeError, match="no service 'settings'"):
         container.override("settings", object())
+
+
+def test_runtime_stop_closes_the_pooled_http_client(tmp_path: Path) -> None:
+    """Stopping the app closes the one HTTP client in its own loop (not a task left behind)."""
+    import asyncio
+
+    from ui.runtime import Runtime
+
+    runtime = Runtime(Settings(data_dir=tmp_path, store={"database_url": "memory"}))
+    client = runtime.container.http
+
+    async def stop_and_look() -> bool:
+        await runtime.stop()
+        return client.is_closed  # closed when stop() returns, in the loop that used it
+
+    assert asyncio.run(stop_and_look())
+    assert "http" not in runtime.container.__dict__

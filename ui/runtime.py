@@ -159,7 +159,7 @@ class Runtime:
         for task in (self._watcher, self._retention):
             if task:
                 task.cancel()
-        self.container.close()
+        await self.container.aclose()
 
     def purge_expired(self) -> int:
         """Delete conversations and feedback older than `store.retention_days`."""
