@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+import ingest.pipeline as pipeline_module
 from ingest.corpus import load_corpus
 from ingest.pipeline import plan
 from tests.corpus_factory import small_corpus
@@ -217,10 +218,10 @@ class Reader(threading.Thread):
 
 
 def test_no_document_disappears_for_a_reader_while_every_document_changes(
-    embedder: Any, corpus_copy: Path, tmp_path: Path
+    embedder: Any, corpus_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     container = Container(settings_for(tmp_path / "var", corpus_copy))
-    container.__dict__["embedder"] = embedder  # the real e5 model behind the test cache
+    container.override("embedder", embedder)  # the real e5 model behind the test cache
     try:
         container.ingest_pipeline.run(container.load_corpus())
         docs = {str(p["doc_id"]) for _, p in container.store.point_payloads(["doc_id"])}
@@ -232,7 +233,23 @@ def test_no_document_disappears_for_a_reader_while_every_document_changes(
             reader.start()
             while not reader.samples:
                 time.sleep(0.001)
+            # Each batch write is atomic in the store and the writer may hold the GIL from
+            # batch to batch: let the reader take a fresh sample after every batch, so it
+            # does look at the index between two writes (old and new versions side by side).
+            store, upsert = container.store, container.store.upsert
+
+            def upsert_then_let_the_reader_look(
+                *args: Any, _r: Reader = reader, _write: Any = upsert
+            ) -> None:
+                _write(*args)
+                wanted, deadline = len(_r.samples) + 2, time.monotonic() + 5
+                while len(_r.samples) < wanted and time.monotonic() < deadline:
+                    time.sleep(0.001)
+
+            monkeypatch.setattr(store, "upsert", upsert_then_let_the_reader_look)
+            monkeypatch.setattr(pipeline_module, "BATCH", 8)  # many writes, not one
             report = container.ingest_pipeline.run(container.load_corpus(), rebuild=rebuild)
+            monkeypatch.undo()
             reader.stop.set()
             reader.join()
             assert not reader.errors, reader.errors
