@@ -1,7 +1,7 @@
 """Our Dutch sparse encoder (wegwijs/sparse.py) against Qdrant Edge's built-in BM25 (Dutch
 stemmer and stopwords), on the shipped corpus and assistant/data/retrieval_eval.jsonl.
 
-`python -m assistant.sparse_compare` prints JSON: per encoder the sparse list alone and the
+`python -m eval.sparse_compare` prints JSON: per encoder the sparse list alone and the
 hybrid search the chat runs (same dense vectors, same store, same filter), as hit@k (an
 expected document among the top k passages) and MRR of the first expected document, plus the
 encoding time per chunk and per question. The numbers are in the README (Retrieval).
