@@ -510,3 +510,18 @@ def test_the_app_image_tag_is_the_project_version() -> None:
     images |= {interpolate(s["image"]) for s in load_compose()["compose.yaml"]["services"].values()
                if "wegwijs" in s.get("image", "")}  # fmt: skip
     assert images == {f"wegwijs:{version}"}
+
+
+def test_the_sizing_counts_the_points_the_shipped_corpus_makes() -> None:
+    """deploy/README.md's chunk arithmetic starts from this count; it must stay near the truth
+    (within 10%: a corpus edit does not have to touch the sizing at once)."""
+    from ingest.corpus import load_corpus
+    from ingest.pipeline import plan
+
+    sizing = (DEPLOY / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"points in the shipped corpus \| ([0-9,]+) ", sizing)
+    assert match
+    stated = int(match.group(1).replace(",", ""))
+    points = sum(len(chunks) for _digest, chunks in plan(load_corpus(ROOT / "corpus")).values())
+    assert abs(points - stated) <= stated // 10, (points, stated)
+    assert f"{stated:,} x 1,536 B" in sizing  # 384 float32 dims per point
