@@ -492,6 +492,7 @@ def test_vllm_runs_on_gpu_nodes_and_is_ready_on_health() -> None:
 def test_qdrant_runs_three_nodes_and_the_app_keeps_two_copies_of_each_shard() -> None:
     values = yaml.safe_load((K8S / "qdrant-values.yaml").read_text(encoding="utf-8"))
     assert values["replicaCount"] == 3 and values["config"]["cluster"]["enabled"] is True
+    assert values["config"]["storage"]["collection"]["replication_factor"] == 2
     (config,) = [d for d in k8s_sets()["base"] if d["kind"] == "ConfigMap"]
     settings = Settings.model_validate(
         {"vector_store": {"shard_number": config["data"]["WEGWIJS_VECTOR_STORE__SHARD_NUMBER"],
