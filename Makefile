@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 export WEGWIJS_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: install system-packages run serve ingest test test-fast lint format typecheck bench eval eval-guard eval-cards train-guards train-cards corpus-check clean
+.PHONY: install system-packages run serve ingest test test-fast lint format typecheck bench eval eval-guard eval-cards train-guards train-cards corpus-check deploy-check clean
 
 install: $(STAMP)
 
@@ -50,6 +50,13 @@ ingest: install
 
 corpus-check: install
 	$(BIN)/wegwijs corpus check
+
+# The deploy files, offline (no Docker, no cluster): YAML parses, compose.yaml against the
+# Compose Specification schema, every Kubernetes manifest (base, overlays, vLLM) against the
+# Kubernetes 1.37 schemas, images pinned, settings set, probes on served paths. `make test` runs
+# the same file.
+deploy-check: install
+	$(BIN)/pytest -q tests/test_deploy.py
 
 test: install system-packages
 	$(BIN)/pytest -q
